@@ -1,0 +1,415 @@
+//! Reading and writing the Glue Data Catalog: tables, partition reads in
+//! parallel, batched creates with per-entry error handling.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
+use aws_sdk_glue::types::{PartitionInput, PartitionValueList, Segment};
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::error::{Error, Result};
+use crate::location::S3Location;
+use crate::progress::Progress;
+use crate::table::{DiscoveredPartition, PartitionKey, Table};
+
+/// BatchCreatePartition takes at most 100 partitions per request.
+pub const CREATE_BATCH: usize = 100;
+/// BatchGetPartition takes at most 1000 keys per request.
+pub const GET_BATCH: usize = 1000;
+/// GetPartitions splits a table into at most 10 segments read in parallel.
+pub const MAX_SEGMENTS: i32 = 10;
+/// Rounds of retrying UnprocessedKeys and transient per-entry errors before
+/// they count as failures.
+const ENTRY_RETRY_ROUNDS: u32 = 8;
+
+/// Per-entry error codes that mean "try again", not "this is wrong".
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "InternalServiceException",
+    "OperationTimeoutException",
+    "ConcurrentModificationException",
+];
+
+/// A partition as the catalog holds it, reduced to what comparisons need.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogPartition {
+    /// One value per partition key.
+    pub values: Vec<String>,
+    /// `StorageDescriptor.Location`, as stored (it may be anything).
+    pub location: Option<String>,
+}
+
+/// A partition a write could not apply, with Glue's reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartitionFailure {
+    /// The partition's values.
+    pub values: Vec<String>,
+    /// Glue's error code, or `RequestFailed` when the whole request failed.
+    pub code: String,
+    /// Glue's message.
+    pub message: String,
+}
+
+/// What a batched create did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CreateOutcome {
+    /// Partitions this run created.
+    pub created: u64,
+    /// Partitions that someone else created meanwhile (AlreadyExists).
+    pub already_existed: u64,
+    /// Partitions that could not be created.
+    pub failed: Vec<PartitionFailure>,
+}
+
+/// The Glue Data Catalog, through one client and an optional catalog id.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    glue: aws_sdk_glue::Client,
+    catalog_id: Option<String>,
+}
+
+impl Catalog {
+    /// A catalog over a Glue client; `catalog_id` is the owning account when
+    /// it is not the caller's.
+    pub fn new(glue: aws_sdk_glue::Client, catalog_id: Option<String>) -> Self {
+        Self { glue, catalog_id }
+    }
+
+    /// Reads a table and checks that its location is in S3. Tells an
+    /// unknown database from an unknown table.
+    pub async fn table(&self, database: &str, name: &str) -> Result<Table> {
+        let response = self
+            .glue
+            .get_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(database)
+            .name(name)
+            .send()
+            .await;
+        let output = match response {
+            Ok(output) => output,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_entity_not_found_exception()) =>
+            {
+                return Err(self.not_found(database, name).await);
+            }
+            Err(err) => return Err(glue_error("GetTable", format!("{database}.{name}"), err)),
+        };
+        let qualified = format!("{database}.{name}");
+        let unusable = |problem: &str| Error::UnusableTable {
+            table: qualified.clone(),
+            problem: problem.to_string(),
+        };
+        let table = output
+            .table()
+            .ok_or_else(|| unusable("Glue returned no table definition"))?;
+        let storage_descriptor = table
+            .storage_descriptor()
+            .cloned()
+            .ok_or_else(|| unusable("it has no storage descriptor, so no S3 location"))?;
+        let raw_location = storage_descriptor
+            .location()
+            .filter(|l| !l.trim().is_empty())
+            .ok_or_else(|| unusable("it has no location (StorageDescriptor.Location is empty)"))?;
+        let location = S3Location::parse(raw_location).map_err(|source| Error::NotS3Location {
+            table: qualified.clone(),
+            location: raw_location.to_string(),
+            source,
+        })?;
+        let partition_keys = table
+            .partition_keys()
+            .iter()
+            .map(|c| PartitionKey::new(c.name(), c.r#type().unwrap_or("string")))
+            .collect();
+        Ok(Table {
+            database: database.to_string(),
+            name: table.name().to_string(),
+            location,
+            partition_keys,
+            storage_descriptor,
+        })
+    }
+
+    async fn not_found(&self, database: &str, name: &str) -> Error {
+        let database_lookup = self
+            .glue
+            .get_database()
+            .set_catalog_id(self.catalog_id.clone())
+            .name(database)
+            .send()
+            .await;
+        match database_lookup {
+            Ok(_) => Error::TableNotFound {
+                database: database.to_string(),
+                table: name.to_string(),
+            },
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_entity_not_found_exception()) =>
+            {
+                Error::DatabaseNotFound {
+                    database: database.to_string(),
+                }
+            }
+            Err(err) => glue_error("GetDatabase", database.to_string(), err),
+        }
+    }
+
+    /// Looks up partitions by values with BatchGetPartition, 1000 per
+    /// request and several requests in flight; keys Glue leaves unprocessed
+    /// are asked again. Returns those that exist.
+    pub async fn partitions_by_values(
+        &self,
+        table: &Table,
+        values: &[Vec<String>],
+        concurrency: usize,
+    ) -> Result<Vec<CatalogPartition>> {
+        let found: Vec<Vec<CatalogPartition>> = stream::iter(values.chunks(GET_BATCH))
+            .map(|chunk| self.batch_get(table, chunk))
+            .buffer_unordered(concurrency.max(1))
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    async fn batch_get(&self, table: &Table, chunk: &[Vec<String>]) -> Result<Vec<CatalogPartition>> {
+        let mut keys: Vec<PartitionValueList> = chunk
+            .iter()
+            .map(|v| {
+                PartitionValueList::builder()
+                    .set_values(Some(v.clone()))
+                    .build()
+                    .expect("values are set")
+            })
+            .collect();
+        let mut found = Vec::new();
+        for round in 0..=ENTRY_RETRY_ROUNDS {
+            if keys.is_empty() {
+                return Ok(found);
+            }
+            if round > 0 {
+                tokio::time::sleep(backoff(round)).await;
+            }
+            let output = self
+                .glue
+                .batch_get_partition()
+                .set_catalog_id(self.catalog_id.clone())
+                .database_name(&table.database)
+                .table_name(&table.name)
+                .set_partitions_to_get(Some(keys))
+                .send()
+                .await
+                .map_err(|e| glue_error("BatchGetPartition", table.qualified_name(), e))?;
+            found.extend(output.partitions().iter().map(|p| CatalogPartition {
+                values: p.values().to_vec(),
+                location: p
+                    .storage_descriptor()
+                    .and_then(|sd| sd.location())
+                    .map(str::to_string),
+            }));
+            keys = output.unprocessed_keys().to_vec();
+        }
+        Err(Error::Glue {
+            operation: "BatchGetPartition",
+            target: table.qualified_name(),
+            source: format!(
+                "{} keys were still unprocessed after {} rounds of retries",
+                keys.len(),
+                ENTRY_RETRY_ROUNDS
+            )
+            .into(),
+        })
+    }
+
+    /// Reads every partition of a table with GetPartitions, in `segments`
+    /// parallel segments (1 to 10), following every page. Partitions are
+    /// deduplicated by values, because some servers (moto) ignore segments
+    /// and return everything to each. With `exclude_schema`, Glue leaves out
+    /// the column lists, which are most of each partition's size.
+    pub async fn all_partitions(
+        &self,
+        table: &Table,
+        segments: i32,
+        exclude_schema: bool,
+    ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
+        let total = segments.clamp(1, MAX_SEGMENTS);
+        let per_segment: Vec<Vec<aws_sdk_glue::types::Partition>> =
+            stream::iter(0..total)
+                .map(|number| self.read_segment(table, number, total, exclude_schema))
+                .buffer_unordered(total as usize)
+                .try_collect()
+                .await?;
+        let mut by_values = BTreeMap::new();
+        for partition in per_segment.into_iter().flatten() {
+            by_values
+                .entry(partition.values().to_vec())
+                .or_insert(partition);
+        }
+        Ok(by_values.into_values().collect())
+    }
+
+    async fn read_segment(
+        &self,
+        table: &Table,
+        number: i32,
+        total: i32,
+        exclude_schema: bool,
+    ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
+        let mut request = self
+            .glue
+            .get_partitions()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(&table.database)
+            .table_name(&table.name)
+            .exclude_column_schema(exclude_schema);
+        if total > 1 {
+            request = request.segment(
+                Segment::builder()
+                    .segment_number(number)
+                    .total_segments(total)
+                    .build()
+                    .expect("segment fields are set"),
+            );
+        }
+        let mut pages = request.into_paginator().send();
+        let mut partitions = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| glue_error("GetPartitions", table.qualified_name(), e))?;
+            partitions.extend(page.partitions().iter().cloned());
+        }
+        Ok(partitions)
+    }
+
+    /// Creates partitions with BatchCreatePartition, 100 per request and up
+    /// to `concurrency` requests in flight. Each new partition gets the
+    /// table's storage descriptor with its own location. A partition that
+    /// already exists was made by someone else and counts as done; other
+    /// per-entry errors are retried if transient and reported otherwise.
+    /// A request that fails outright fails only its own batch.
+    pub async fn create_partitions(
+        &self,
+        table: &Table,
+        partitions: &[DiscoveredPartition],
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> CreateOutcome {
+        let total = partitions.len() as u64;
+        let mut outcome = CreateOutcome::default();
+        let mut done = 0;
+        let mut batches = stream::iter(partitions.chunks(CREATE_BATCH))
+            .map(|chunk| self.create_batch(table, chunk))
+            .buffer_unordered(concurrency.max(1));
+        while let Some(batch) = batches.next().await {
+            done += batch.created + batch.already_existed + batch.failed.len() as u64;
+            outcome.created += batch.created;
+            outcome.already_existed += batch.already_existed;
+            outcome.failed.extend(batch.failed);
+            progress.applied(done, total);
+        }
+        outcome.failed.sort_by(|a, b| a.values.cmp(&b.values));
+        outcome
+    }
+
+    async fn create_batch(&self, table: &Table, chunk: &[DiscoveredPartition]) -> CreateOutcome {
+        let mut pending: Vec<&DiscoveredPartition> = chunk.iter().collect();
+        let mut outcome = CreateOutcome::default();
+        for round in 0..=ENTRY_RETRY_ROUNDS {
+            if round > 0 {
+                tokio::time::sleep(backoff(round)).await;
+            }
+            let inputs = pending.iter().map(|p| partition_input(table, p)).collect();
+            let response = self
+                .glue
+                .batch_create_partition()
+                .set_catalog_id(self.catalog_id.clone())
+                .database_name(&table.database)
+                .table_name(&table.name)
+                .set_partition_input_list(Some(inputs))
+                .send()
+                .await;
+            let output = match response {
+                Ok(output) => output,
+                Err(err) => {
+                    let message = DisplayErrorContext(&err).to_string();
+                    outcome.failed.extend(pending.iter().map(|p| PartitionFailure {
+                        values: p.values.clone(),
+                        code: "RequestFailed".to_string(),
+                        message: message.clone(),
+                    }));
+                    return outcome;
+                }
+            };
+            let mut errors: BTreeMap<&[String], (String, String)> = BTreeMap::new();
+            for e in output.errors() {
+                let detail = e.error_detail();
+                errors.insert(
+                    e.partition_values(),
+                    (
+                        detail.and_then(|d| d.error_code()).unwrap_or("Unknown").to_string(),
+                        detail.and_then(|d| d.error_message()).unwrap_or("").to_string(),
+                    ),
+                );
+            }
+            let last_round = round == ENTRY_RETRY_ROUNDS;
+            let mut retry = Vec::new();
+            for p in pending {
+                match errors.get(p.values.as_slice()) {
+                    None => outcome.created += 1,
+                    Some((code, _)) if code == "AlreadyExistsException" => {
+                        outcome.already_existed += 1
+                    }
+                    Some((code, _)) if !last_round && TRANSIENT_CODES.contains(&code.as_str()) => {
+                        retry.push(p)
+                    }
+                    Some((code, message)) => outcome.failed.push(PartitionFailure {
+                        values: p.values.clone(),
+                        code: code.clone(),
+                        message: message.clone(),
+                    }),
+                }
+            }
+            if retry.is_empty() {
+                break;
+            }
+            pending = retry;
+        }
+        outcome
+    }
+}
+
+/// The table's storage descriptor with the partition's own location.
+fn partition_input(table: &Table, partition: &DiscoveredPartition) -> PartitionInput {
+    let mut storage = table.storage_descriptor.clone();
+    storage.location = Some(partition.location.to_string());
+    PartitionInput::builder()
+        .set_values(Some(partition.values.clone()))
+        .storage_descriptor(storage)
+        .build()
+}
+
+/// Exponential backoff with full jitter for per-entry retries (the SDK
+/// already backs off whole requests).
+fn backoff(round: u32) -> Duration {
+    let cap_ms = (50u64 << round.min(7)).min(5_000);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    Duration::from_millis(u64::from(nanos) % cap_ms + 1)
+}
+
+fn glue_error<E, R>(operation: &'static str, target: String, err: SdkError<E, R>) -> Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    Error::Glue {
+        operation,
+        target,
+        source: Box::new(err),
+    }
+}

@@ -1,0 +1,104 @@
+//! The library's errors. AWS errors are kept as the source so callers can
+//! print the whole chain.
+
+use crate::location::LocationError;
+
+/// A boxed error from the AWS SDK.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database does not exist in the catalog.
+    #[error("database `{database}` was not found in the Glue Data Catalog; check the name, the region and the catalog id")]
+    DatabaseNotFound {
+        /// The database asked for.
+        database: String,
+    },
+    /// The database exists but the table does not.
+    #[error("table `{table}` was not found in database `{database}`; check the name (Glue lower-cases table names)")]
+    TableNotFound {
+        /// The database searched.
+        database: String,
+        /// The table asked for.
+        table: String,
+    },
+    /// The table is fine but cannot be used for this job.
+    #[error("table `{table}`: {problem}")]
+    UnusableTable {
+        /// `database.table`.
+        table: String,
+        /// What is wrong with it and what to do.
+        problem: String,
+    },
+    /// The table's location is not an S3 folder.
+    #[error("table `{table}` has location `{location}`, which is not an S3 location (s3://bucket/prefix)")]
+    NotS3Location {
+        /// `database.table`.
+        table: String,
+        /// The location as stored.
+        location: String,
+        /// Why it was rejected.
+        #[source]
+        source: LocationError,
+    },
+    /// The bucket of the table location does not exist.
+    #[error("bucket `{bucket}` does not exist (it holds the location of table `{table}`); fix the table's location or create the bucket")]
+    BucketNotFound {
+        /// The bucket.
+        bucket: String,
+        /// `database.table`.
+        table: String,
+    },
+    /// An option or argument is not acceptable.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The SDK could not be configured (profile, region, endpoint).
+    #[error("AWS configuration: {0}")]
+    Config(String),
+    /// An S3 request failed after its retries.
+    #[error("S3 {operation} on s3://{bucket}/{prefix} failed")]
+    S3 {
+        /// The S3 operation.
+        operation: &'static str,
+        /// The bucket.
+        bucket: String,
+        /// The key prefix.
+        prefix: String,
+        /// The SDK error.
+        #[source]
+        source: BoxError,
+    },
+    /// A Glue request failed after its retries.
+    #[error("Glue {operation} on `{target}` failed")]
+    Glue {
+        /// The Glue operation.
+        operation: &'static str,
+        /// `database` or `database.table`.
+        target: String,
+        /// The SDK error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// True for errors in what the user asked for (names, options, table
+    /// definitions), as opposed to AWS failing: the binaries exit with 2 for
+    /// these and 1 for the rest.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::DatabaseNotFound { .. }
+                | Error::TableNotFound { .. }
+                | Error::UnusableTable { .. }
+                | Error::NotS3Location { .. }
+                | Error::BucketNotFound { .. }
+                | Error::InvalidInput(_)
+                | Error::Config(_)
+        )
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

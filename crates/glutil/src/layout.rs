@@ -1,0 +1,303 @@
+//! The rules that turn S3 folder names into partition values.
+//!
+//! Everything here is pure: the S3 walk feeds folder names and object keys
+//! in, and gets values (or "not a partition") back.
+
+use std::collections::BTreeMap;
+
+use crate::location::S3Location;
+use crate::table::{DiscoveredPartition, PartitionKey};
+
+/// True for folders Hive and Spark treat as hidden (`_temporary`,
+/// `.spark-staging`, `.hive-staging_*`): they are never partitions.
+pub fn is_hidden(name: &str) -> bool {
+    name.starts_with('_') || name.starts_with('.')
+}
+
+/// The value a folder name gives `key`, or `None` if the folder is not a
+/// partition folder for that key.
+///
+/// A name is either `key=value` (Hive style; the key compares
+/// case-insensitively and the value is unescaped) or a bare `value` (flat
+/// style). A name with `=` that names another key does not match.
+pub fn folder_value(name: &str, key: &PartitionKey) -> Option<String> {
+    if name.is_empty() || is_hidden(name) {
+        return None;
+    }
+    let value = match name.split_once('=') {
+        Some((k, v)) if k.eq_ignore_ascii_case(&key.name) => unescape_path_name(v),
+        Some(_) => return None,
+        None => name.to_string(),
+    };
+    value_fits(&value, key).then_some(value)
+}
+
+/// True when `value` is acceptable for `key`: non-empty, and digits only for
+/// integer-typed keys.
+pub fn value_fits(value: &str, key: &PartitionKey) -> bool {
+    !value.is_empty() && (!key.is_integer() || value.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Undoes Hive's path escaping (`%3A` -> `:`). Sequences that are not a `%`
+/// followed by two hex digits stay as they are, as in Hive. Decoded bytes
+/// that form UTF-8 are read as UTF-8.
+pub fn unescape_path_name(escaped: &str) -> String {
+    let bytes = escaped.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        // Hive escapes single characters, never UTF-8 sequences; a lone
+        // high byte is that character's code point.
+        Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// True when an object key, relative to a partition folder, is data: not a
+/// folder marker (a zero-byte key ending in `/`) and not inside a hidden
+/// folder (`_temporary/`, `.spark-staging/`) of the partition.
+pub fn is_data_object(relative_key: &str, size: i64) -> bool {
+    if relative_key.is_empty() || (relative_key.ends_with('/') && size == 0) {
+        return false;
+    }
+    let mut folders: Vec<&str> = relative_key.split('/').collect();
+    folders.pop();
+    !folders.iter().any(|f| is_hidden(f))
+}
+
+/// Where a key below a single-key table's root puts its data, for tables
+/// whose data sits in nested flat folders (`2019/01/02/03/file`): the value
+/// is the folder path joined with `-` (`2019-01-02-03`), and the folder is
+/// the object's own folder. `None` when the key is not data of such a
+/// partition (a file at the root, a hidden or Hive-style folder on the way,
+/// a marker, or a value the key's type rejects).
+pub fn nested_flat_value(
+    relative_key: &str,
+    size: i64,
+    key: &PartitionKey,
+) -> Option<(String, String)> {
+    if relative_key.ends_with('/') && size == 0 {
+        return None;
+    }
+    let (folder, _file) = relative_key.rsplit_once('/')?;
+    let parts: Vec<&str> = folder.split('/').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || is_hidden(p) || p.contains('='))
+    {
+        return None;
+    }
+    let value = parts.join("-");
+    value_fits(&value, key).then(|| (value, format!("{folder}/")))
+}
+
+/// Two or more folders whose names decode to the same partition values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Conflict {
+    /// The values every folder decodes to.
+    pub values: Vec<String>,
+    /// Every folder that decodes to them, sorted.
+    pub locations: Vec<S3Location>,
+}
+
+/// Splits found partitions into unique ones and conflicts: values found in
+/// more than one folder are reported with all their folders and create
+/// nothing. Both lists come out sorted by values.
+pub fn resolve_conflicts(
+    found: impl IntoIterator<Item = DiscoveredPartition>,
+) -> (Vec<DiscoveredPartition>, Vec<Conflict>) {
+    let mut by_values: BTreeMap<Vec<String>, Vec<S3Location>> = BTreeMap::new();
+    for p in found {
+        let locations = by_values.entry(p.values).or_default();
+        if !locations.contains(&p.location) {
+            locations.push(p.location);
+        }
+    }
+    let mut unique = Vec::new();
+    let mut conflicts = Vec::new();
+    for (values, mut locations) in by_values {
+        if locations.len() == 1 {
+            let location = locations.pop().expect("one location");
+            unique.push(DiscoveredPartition { values, location });
+        } else {
+            locations.sort_by_key(|l| l.to_string());
+            conflicts.push(Conflict { values, locations });
+        }
+    }
+    (unique, conflicts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn string_key(name: &str) -> PartitionKey {
+        PartitionKey::new(name, "string")
+    }
+
+    #[test]
+    fn flat_and_hive_folders_give_values() {
+        let year = string_key("year");
+        assert_eq!(folder_value("2019", &year).as_deref(), Some("2019"));
+        assert_eq!(folder_value("year=2019", &year).as_deref(), Some("2019"));
+    }
+
+    #[test]
+    fn hive_key_names_compare_case_insensitively() {
+        let year = string_key("year");
+        assert_eq!(folder_value("YEAR=2019", &year).as_deref(), Some("2019"));
+        assert_eq!(
+            folder_value("Year=2019", &string_key("YEAR")).as_deref(),
+            Some("2019")
+        );
+    }
+
+    #[test]
+    fn hive_folder_for_another_key_does_not_match() {
+        assert_eq!(folder_value("month=01", &string_key("year")), None);
+        assert_eq!(folder_value("yr=2019", &string_key("year")), None);
+    }
+
+    #[test]
+    fn hidden_folders_are_never_partitions() {
+        let k = string_key("dt");
+        for name in [
+            "_temporary",
+            ".spark-staging",
+            ".hive-staging_hive_2019",
+            "_SUCCESS",
+            "_dt=2019",
+        ] {
+            assert_eq!(folder_value(name, &k), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn integer_keys_only_match_digits() {
+        for ty in ["int", "bigint", "smallint", "tinyint", "INT"] {
+            let k = PartitionKey::new("hour", ty);
+            assert_eq!(folder_value("07", &k).as_deref(), Some("07"), "{ty}");
+            assert_eq!(folder_value("hour=23", &k).as_deref(), Some("23"));
+            assert_eq!(folder_value("7a", &k), None, "{ty}");
+            assert_eq!(folder_value("hour=-1", &k), None, "{ty}");
+            assert_eq!(folder_value("hour=", &k), None, "{ty}");
+        }
+        assert_eq!(
+            folder_value("7a", &PartitionKey::new("hour", "string")).as_deref(),
+            Some("7a")
+        );
+    }
+
+    #[test]
+    fn hive_values_are_unescaped() {
+        let k = string_key("ts");
+        assert_eq!(
+            folder_value("ts=2019-01-02 03%3A04%3A05", &k).as_deref(),
+            Some("2019-01-02 03:04:05")
+        );
+        assert_eq!(unescape_path_name("a%2Fb%3d"), "a/b=");
+        assert_eq!(unescape_path_name("100%"), "100%");
+        assert_eq!(unescape_path_name("%zz%4"), "%zz%4");
+        assert_eq!(unescape_path_name("caf%C3%A9"), "café");
+    }
+
+    #[test]
+    fn flat_values_are_kept_as_they_are() {
+        assert_eq!(
+            folder_value("a%3Ab", &string_key("k")).as_deref(),
+            Some("a%3Ab")
+        );
+    }
+
+    #[test]
+    fn empty_values_are_not_partitions() {
+        assert_eq!(folder_value("dt=", &string_key("dt")), None);
+        assert_eq!(folder_value("", &string_key("dt")), None);
+    }
+
+    #[test]
+    fn data_objects_exclude_markers_and_hidden_folders() {
+        assert!(is_data_object("part-0000.parquet", 10));
+        assert!(is_data_object("empty-but-real-file", 0));
+        assert!(is_data_object("sub/part-0000", 5));
+        assert!(!is_data_object("", 0));
+        assert!(!is_data_object("sub/", 0));
+        assert!(!is_data_object("_temporary/0/part-0000", 5));
+        assert!(!is_data_object("sub/.spark-staging/x", 5));
+    }
+
+    #[test]
+    fn nested_flat_paths_join_with_dashes() {
+        let dt = string_key("dt");
+        assert_eq!(
+            nested_flat_value("2019/01/02/03/file.json", 3, &dt),
+            Some(("2019-01-02-03".to_string(), "2019/01/02/03/".to_string()))
+        );
+        assert_eq!(
+            nested_flat_value("2019-01-02/file", 3, &dt),
+            Some(("2019-01-02".to_string(), "2019-01-02/".to_string()))
+        );
+        assert_eq!(nested_flat_value("file-at-root", 3, &dt), None);
+        assert_eq!(nested_flat_value("2019/01/", 0, &dt), None);
+        assert_eq!(nested_flat_value("2019/_temporary/x", 1, &dt), None);
+        assert_eq!(nested_flat_value("2019/dt=01/x", 1, &dt), None);
+        let int_key = PartitionKey::new("dt", "int");
+        assert_eq!(nested_flat_value("2019/01/x", 1, &int_key), None);
+        assert_eq!(
+            nested_flat_value("20190102/x", 1, &int_key),
+            Some(("20190102".to_string(), "20190102/".to_string()))
+        );
+    }
+
+    #[test]
+    fn duplicate_values_become_conflicts_and_create_nothing() {
+        let root = S3Location::parse("s3://b/t").unwrap();
+        let p = |v: &[&str], rel: &str| DiscoveredPartition {
+            values: v.iter().map(|s| s.to_string()).collect(),
+            location: root.join(rel),
+        };
+        let (unique, conflicts) = resolve_conflicts(vec![
+            p(&["2023", "01", "01", "02"], "2023/01/01/02"),
+            p(
+                &["2023", "01", "01", "02"],
+                "year=2023/month=01/day=01/hour=02",
+            ),
+            p(&["2023", "01", "01", "03"], "2023/01/01/03"),
+        ]);
+        assert_eq!(unique.len(), 1);
+        assert_eq!(unique[0].values[3], "03");
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(conflicts[0].locations.len(), 2);
+        assert_eq!(
+            conflicts[0].locations[0].to_string(),
+            "s3://b/t/2023/01/01/02/"
+        );
+    }
+
+    #[test]
+    fn the_same_folder_twice_is_not_a_conflict() {
+        let root = S3Location::parse("s3://b/t").unwrap();
+        let p = DiscoveredPartition {
+            values: vec!["1".into()],
+            location: root.join("1"),
+        };
+        let (unique, conflicts) = resolve_conflicts(vec![p.clone(), p]);
+        assert_eq!(unique.len(), 1);
+        assert!(conflicts.is_empty());
+    }
+}

@@ -1,0 +1,129 @@
+//! The partitioner: find partition folders in S3 and create the ones the
+//! catalog lacks.
+
+use std::collections::HashSet;
+
+use crate::catalog::{Catalog, PartitionFailure};
+use crate::client::Aws;
+use crate::error::Result;
+use crate::layout::Conflict;
+use crate::location::S3Location;
+use crate::plan::plan_creates;
+use crate::progress::Progress;
+use crate::scope::{Date, WalkScope};
+use crate::table::DiscoveredPartition;
+use crate::walk::{discover, WalkOptions};
+
+/// What the partitioner is asked to do.
+#[derive(Debug, Clone)]
+pub struct PartitionerOptions {
+    /// Fixed values for the leading partition keys (`--prefix`).
+    pub prefix: Vec<String>,
+    /// Only days from today back this many days (`--limit-days`).
+    pub limit_days: Option<u32>,
+    /// "Today" for `limit_days`, normally [`Date::today_utc`].
+    pub today: Date,
+    /// Requests in flight at once, per stage.
+    pub concurrency: usize,
+    /// Plan only; write nothing.
+    pub dry_run: bool,
+}
+
+/// What the partitioner found and did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PartitionerReport {
+    /// The database.
+    pub database: String,
+    /// The table.
+    pub table: String,
+    /// The table's location: the root of the walk.
+    pub location: S3Location,
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// Partitions found in S3 (conflicts not included).
+    pub found: u64,
+    /// Of those, partitions the catalog already had.
+    pub already_present: u64,
+    /// Partitions to create (in a dry run) or that were to be created.
+    pub to_create: Vec<DiscoveredPartition>,
+    /// Partitions this run created.
+    pub created: u64,
+    /// Partitions someone else created between our read and our write.
+    pub already_existed: u64,
+    /// Values found in more than one folder; none was created.
+    pub conflicts: Vec<Conflict>,
+    /// Partitions that could not be created, with Glue's reason.
+    pub failed: Vec<PartitionFailure>,
+    /// Matching leaf folders without data (not partitions).
+    pub empty_folders: u64,
+    /// Folders listed in S3.
+    pub folders_listed: u64,
+}
+
+impl PartitionerReport {
+    /// True when some partition could not be created.
+    pub fn has_failures(&self) -> bool {
+        !self.failed.is_empty()
+    }
+}
+
+/// Runs the partitioner on one table.
+pub async fn run(
+    aws: &Aws,
+    database: &str,
+    table_name: &str,
+    options: &PartitionerOptions,
+    progress: &dyn Progress,
+) -> Result<PartitionerReport> {
+    let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+    let table = catalog.table(database, table_name).await?;
+    let scope = WalkScope::new(
+        &table.partition_keys,
+        options.prefix.clone(),
+        options.limit_days,
+        options.today,
+    )?;
+    let walk = WalkOptions {
+        concurrency: options.concurrency,
+        scope,
+    };
+    let discovery = discover(&aws.s3, &table, &walk, progress).await?;
+
+    let values: Vec<Vec<String>> = discovery
+        .partitions
+        .iter()
+        .map(|p| p.values.clone())
+        .collect();
+    let existing: HashSet<Vec<String>> = catalog
+        .partitions_by_values(&table, &values, options.concurrency)
+        .await?
+        .into_iter()
+        .map(|p| p.values)
+        .collect();
+    let plan = plan_creates(&discovery.partitions, &existing);
+
+    let mut report = PartitionerReport {
+        database: table.database.clone(),
+        table: table.name.clone(),
+        location: table.location.clone(),
+        dry_run: options.dry_run,
+        found: discovery.partitions.len() as u64,
+        already_present: plan.already_present,
+        to_create: plan.to_create,
+        created: 0,
+        already_existed: 0,
+        conflicts: discovery.conflicts,
+        failed: Vec::new(),
+        empty_folders: discovery.empty_folders,
+        folders_listed: discovery.folders_listed,
+    };
+    if !options.dry_run && !report.to_create.is_empty() {
+        let outcome = catalog
+            .create_partitions(&table, &report.to_create, options.concurrency, progress)
+            .await;
+        report.created = outcome.created;
+        report.already_existed = outcome.already_existed;
+        report.failed = outcome.failed;
+    }
+    Ok(report)
+}

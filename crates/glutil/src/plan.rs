@@ -1,0 +1,76 @@
+//! Plans: pure diffs between what S3 holds and what the catalog holds.
+
+use std::collections::HashSet;
+
+use crate::table::DiscoveredPartition;
+
+/// What the partitioner will create.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CreatePlan {
+    /// Found in S3, not in the catalog: to be created, sorted by values.
+    pub to_create: Vec<DiscoveredPartition>,
+    /// Found in S3 and already in the catalog (wherever the catalog says
+    /// they are: repointing is `update-partitions`' job, not this one's).
+    pub already_present: u64,
+}
+
+/// Compares found partitions with the values already in the catalog.
+pub fn plan_creates(
+    found: &[DiscoveredPartition],
+    in_catalog: &HashSet<Vec<String>>,
+) -> CreatePlan {
+    let mut plan = CreatePlan::default();
+    for partition in found {
+        if in_catalog.contains(&partition.values) {
+            plan.already_present += 1;
+        } else {
+            plan.to_create.push(partition.clone());
+        }
+    }
+    plan.to_create.sort_by(|a, b| a.values.cmp(&b.values));
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::S3Location;
+
+    fn found(values: &[&str]) -> DiscoveredPartition {
+        DiscoveredPartition {
+            values: values.iter().map(|s| s.to_string()).collect(),
+            location: S3Location::parse("s3://b/t").unwrap().join(&values.join("/")),
+        }
+    }
+
+    #[test]
+    fn creates_only_what_the_catalog_lacks() {
+        let s3 = vec![found(&["2019", "02"]), found(&["2019", "01"]), found(&["2019", "03"])];
+        let catalog: HashSet<Vec<String>> = [vec!["2019".to_string(), "02".to_string()]]
+            .into_iter()
+            .collect();
+        let plan = plan_creates(&s3, &catalog);
+        assert_eq!(plan.already_present, 1);
+        let values: Vec<_> = plan.to_create.iter().map(|p| p.values[1].as_str()).collect();
+        assert_eq!(values, ["01", "03"]);
+    }
+
+    #[test]
+    fn nothing_to_do_when_everything_is_present() {
+        let s3 = vec![found(&["a"])];
+        let catalog: HashSet<Vec<String>> = [vec!["a".to_string()]].into_iter().collect();
+        let plan = plan_creates(&s3, &catalog);
+        assert!(plan.to_create.is_empty());
+        assert_eq!(plan.already_present, 1);
+    }
+
+    #[test]
+    fn values_compare_exactly() {
+        // "1" and "01" are different partitions to Glue.
+        let plan = plan_creates(
+            &[found(&["01"])],
+            &[vec!["1".to_string()]].into_iter().collect(),
+        );
+        assert_eq!(plan.to_create.len(), 1);
+    }
+}

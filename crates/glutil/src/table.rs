@@ -1,0 +1,64 @@
+//! Tables and partitions as the Glue Data Catalog describes them.
+
+use aws_sdk_glue::types::StorageDescriptor;
+
+use crate::location::S3Location;
+
+/// One partition key of a table: its name and its Hive type.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartitionKey {
+    /// Column name, as the table defines it.
+    pub name: String,
+    /// Hive type name (`string`, `int`, ...), as the table defines it.
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+impl PartitionKey {
+    /// A key from its name and Hive type.
+    pub fn new(name: impl Into<String>, type_name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            type_name: type_name.into(),
+        }
+    }
+
+    /// True for the integer Hive types, whose values must be digits only.
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self.type_name.trim().to_ascii_lowercase().as_str(),
+            "int" | "integer" | "bigint" | "smallint" | "tinyint"
+        )
+    }
+}
+
+/// A catalog table with an S3 location.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The database (schema) that holds the table.
+    pub database: String,
+    /// The table name.
+    pub name: String,
+    /// The table's `StorageDescriptor.Location`: the root of its partitions.
+    pub location: S3Location,
+    /// The partition keys, in order: each maps to one folder level.
+    pub partition_keys: Vec<PartitionKey>,
+    /// The table's storage descriptor; new partitions copy it.
+    pub storage_descriptor: StorageDescriptor,
+}
+
+impl Table {
+    /// `database.table`, for messages.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.database, self.name)
+    }
+}
+
+/// A partition found in S3: its values, in key order, and its folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct DiscoveredPartition {
+    /// One value per partition key.
+    pub values: Vec<String>,
+    /// The folder that holds the partition's data.
+    pub location: S3Location,
+}

@@ -1,0 +1,79 @@
+//! Arguments every binary shares.
+
+use glutil::client::{AwsOptions, DEFAULT_MAX_ATTEMPTS};
+
+/// How to reach AWS.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// Named profile from the AWS config files (default: AWS_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS Region (default: AWS_REGION or the profile's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Endpoint for Glue and S3, e.g. a local moto server (default:
+    /// AWS_ENDPOINT_URL). S3 then uses path-style addressing.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Glue catalog id (account id) when the catalog is not your account's.
+    #[arg(long, value_name = "ID")]
+    pub catalog_id: Option<String>,
+    /// Attempts per AWS request, with exponential backoff and jitter between
+    /// them, to ride out throttling.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ATTEMPTS,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+}
+
+impl AwsArgs {
+    /// The library's view of these options.
+    pub fn options(&self) -> AwsOptions {
+        AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            max_attempts: Some(self.max_attempts),
+            catalog_id: self.catalog_id.clone(),
+        }
+    }
+}
+
+/// Output format on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    Text,
+    /// One JSON document, for scripts.
+    Json,
+}
+
+/// How a run behaves and reports.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Run")]
+pub struct RunArgs {
+    /// Requests in flight at once, per stage (S3 listings, Glue batches).
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// Output format on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// More detail on stderr: settings in use and request counts.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only the summary: no per-partition lines, no progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The table a command works on.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TableArgs {
+    /// Glue database name.
+    #[arg(value_name = "DATABASE")]
+    pub database: String,
+    /// Table name in that database.
+    #[arg(value_name = "TABLE")]
+    pub table: String,
+}

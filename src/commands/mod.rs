@@ -1,0 +1,3 @@
+//! One module per command; each binary in `bin/` runs one of them.
+
+pub mod partitioner;

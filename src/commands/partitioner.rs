@@ -1,0 +1,163 @@
+//! `partitioner DATABASE TABLE`: create the partitions S3 holds and the
+//! catalog lacks.
+
+use std::io::Write;
+
+use anyhow::Context;
+use glutil::client::Aws;
+use glutil::partitioner::{PartitionerOptions, PartitionerReport};
+use glutil::scope::Date;
+
+use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
+use crate::output::{values_text, Output};
+use crate::progress::TerminalProgress;
+use crate::{Command, EXIT_FAILURE, EXIT_OK};
+
+/// Finds partition folders in S3 under the table's location and creates the
+/// partitions the Glue Data Catalog lacks.
+///
+/// Folders may be Hive style (`year=2019/`) or flat (`2019/`), mixed; each
+/// level maps to one partition key. A partition exists when its folder holds
+/// data. Folders that decode to the same values are reported as conflicts
+/// and not created.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "partitioner", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct Args {
+    /// The table to partition.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Print what would be created; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only look at today and the N days before it. The partition keys
+    /// (after any --prefix values) must start with year, month, day.
+    #[arg(long, value_name = "N")]
+    pub limit_days: Option<u32>,
+    /// Fixed value for the next leading partition key; repeat for more
+    /// keys (e.g. --prefix us-east-1 for a table keyed region/year/...).
+    #[arg(long = "prefix", value_name = "VALUE")]
+    pub prefix: Vec<String>,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The JSON document: the report and the requests it took.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    report: &'a PartitionerReport,
+    requests: std::collections::BTreeMap<String, u64>,
+}
+
+impl Command for Args {
+    async fn run(self) -> anyhow::Result<u8> {
+        let output = Output::new(&self.run);
+        let aws = Aws::connect(&self.aws.options()).await?;
+        output.verbose(format_args!(
+            "region {}, endpoint {}, {} attempts per request, concurrency {}",
+            aws.settings.region,
+            aws.settings.endpoint_url.as_deref().unwrap_or("AWS default"),
+            aws.settings.max_attempts,
+            self.run.concurrency
+        ));
+        let options = PartitionerOptions {
+            prefix: self.prefix.clone(),
+            limit_days: self.limit_days,
+            today: Date::today_utc(),
+            concurrency: self.run.concurrency as usize,
+            dry_run: self.dry_run,
+        };
+        let progress = TerminalProgress::new(self.run.quiet);
+        let result = glutil::partitioner::run(
+            &aws,
+            &self.table.database,
+            &self.table.table,
+            &options,
+            &progress,
+        )
+        .await;
+        progress.finish();
+        let report = result?;
+        let requests = aws.requests.snapshot();
+        output.request_counts(&requests);
+
+        match output.format {
+            OutputFormat::Json => output.write_json(&JsonReport {
+                report: &report,
+                requests,
+            }),
+            OutputFormat::Text => write_text(&report, &output),
+        }
+        .context("writing the report to stdout")?;
+        if !report.conflicts.is_empty() {
+            eprintln!(
+                "warning: {} partition value set(s) are claimed by more than one folder and were not created; see the conflicts above",
+                report.conflicts.len()
+            );
+        }
+        Ok(if report.has_failures() {
+            EXIT_FAILURE
+        } else {
+            EXIT_OK
+        })
+    }
+}
+
+fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()> {
+    let mut out = Output::stdout();
+    let verb = if report.dry_run {
+        "would create"
+    } else {
+        "to create"
+    };
+    if !output.quiet {
+        for p in &report.to_create {
+            writeln!(out, "{verb} {} {}", values_text(&p.values), p.location)?;
+        }
+        for c in &report.conflicts {
+            let locations: Vec<String> = c.locations.iter().map(|l| l.to_string()).collect();
+            writeln!(
+                out,
+                "conflict {} found in {}",
+                values_text(&c.values),
+                locations.join(" and ")
+            )?;
+        }
+        for f in &report.failed {
+            writeln!(
+                out,
+                "failed {}: {}: {}",
+                values_text(&f.values),
+                f.code,
+                f.message
+            )?;
+        }
+    }
+    let mode = if report.dry_run { " (dry run)" } else { "" };
+    writeln!(
+        out,
+        "partitioner {}.{} at {}{mode}",
+        report.database, report.table, report.location
+    )?;
+    writeln!(out, "  found:           {}", report.found)?;
+    writeln!(out, "  already present: {}", report.already_present + report.already_existed)?;
+    if report.dry_run {
+        writeln!(out, "  would create:    {}", report.to_create.len())?;
+    } else {
+        writeln!(out, "  created:         {}", report.created)?;
+    }
+    writeln!(out, "  conflicts:       {}", report.conflicts.len())?;
+    writeln!(out, "  failed:          {}", report.failed.len())?;
+    if report.empty_folders > 0 {
+        writeln!(
+            out,
+            "  empty folders:   {} (matching folders without data; not partitions)",
+            report.empty_folders
+        )?;
+    }
+    out.flush()
+}

@@ -1,0 +1,114 @@
+//! The command-line side of glutil: argument definitions shared by every
+//! binary, output in text or JSON, progress bars, and the mapping from
+//! errors to exit codes. Each binary in `bin/` is one call into here.
+
+pub mod args;
+pub mod commands;
+pub mod output;
+pub mod progress;
+
+use std::future::Future;
+use std::process::ExitCode;
+
+/// Exit code: done, or nothing to do.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: some changes failed, or AWS returned an error.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: bad usage or bad input (unknown database or table, a location
+/// that is not in S3, a missing bucket, an invalid option).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// The exit-code table every `--help` ends with.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  done, or nothing to do
+  1  failure: some changes failed, or AWS returned an error
+  2  bad usage or bad input: unknown database or table, a table without
+     partition keys, a location that is not in S3, a missing bucket,
+     an invalid option
+
+Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
+standard AWS SDK variables are honoured; the flags override them.";
+
+/// One command: its arguments parse with clap, and running it yields an
+/// exit code or an error.
+pub trait Command: clap::Parser {
+    /// Runs the command.
+    fn run(self) -> impl Future<Output = anyhow::Result<u8>>;
+}
+
+/// The whole life of a binary: parse arguments (clap exits with 2 on bad
+/// usage), run on a Tokio runtime, print the error chain on failure, and
+/// turn the outcome into an exit code. A closed stdout pipe
+/// (`list-missing ... | head`) ends quietly with 0.
+pub fn main_for<C: Command>() -> ExitCode {
+    let command = C::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: could not start the async runtime: {err}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(command.run()) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_OK),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code_for(&err))
+        }
+    }
+}
+
+/// 2 for errors in what the user asked for, 1 for everything else.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    let bad_input = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<glutil::Error>()
+            .is_some_and(glutil::Error::is_bad_input)
+    });
+    if bad_input {
+        EXIT_BAD_INPUT
+    } else {
+        EXIT_FAILURE
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_maps_to_2_and_aws_failures_to_1() {
+        let bad = anyhow::Error::new(glutil::Error::DatabaseNotFound {
+            database: "db".into(),
+        })
+        .context("reading the table");
+        assert_eq!(exit_code_for(&bad), EXIT_BAD_INPUT);
+        let aws = anyhow::Error::new(glutil::Error::Glue {
+            operation: "GetTable",
+            target: "db.t".into(),
+            source: "throttled".into(),
+        });
+        assert_eq!(exit_code_for(&aws), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn broken_pipe_is_recognised_through_context() {
+        let err = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("writing the plan");
+        assert!(is_broken_pipe(&err));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+}

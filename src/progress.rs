@@ -1,0 +1,50 @@
+//! Progress bars on stderr, shown only when stderr is a terminal.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A progress display for walks and batched writes.
+pub struct TerminalProgress {
+    bar: ProgressBar,
+}
+
+impl TerminalProgress {
+    /// A bar on stderr, hidden when stderr is not a terminal or `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        let target = if quiet || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self { bar }
+    }
+
+    /// Removes the bar from the screen.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl glutil::progress::Progress for TerminalProgress {
+    fn walk(&self, listed: u64, queued: u64, found: u64) {
+        self.bar.set_message(format!(
+            "listing S3: {listed}/{queued} folders, {found} partitions found"
+        ));
+    }
+
+    fn applied(&self, done: u64, total: u64) {
+        if self.bar.length() != Some(total) {
+            self.bar.set_length(total);
+            self.bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({eta})")
+                    .expect("valid template"),
+            );
+            self.bar.set_message("partitions");
+        }
+        self.bar.set_position(done);
+    }
+}

@@ -1,0 +1,294 @@
+//! The end-to-end harness: one moto server for the whole test binary, SDK
+//! clients to seed and inspect it, and a runner for the real binaries.
+//!
+//! The server comes from, in order: `MOTO_ENDPOINT` (e.g. a `docker compose
+//! up` container), a container started with testcontainers when built with
+//! `--features docker`, or a local moto process in the project's venv
+//! (created by `scripts/moto-venv.sh` if needed). moto keeps state for its
+//! whole life, so every test names its buckets, databases and tables
+//! uniquely.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use aws_sdk_glue::types::{
+    Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput,
+};
+use aws_sdk_s3::primitives::ByteStream;
+use futures::stream::{self, StreamExt};
+
+/// The region every test uses.
+pub const REGION: &str = "us-east-1";
+
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The endpoint of the shared moto server, starting it on first use.
+pub fn endpoint() -> &'static str {
+    ENDPOINT.get_or_init(|| {
+        if let Ok(endpoint) = std::env::var("MOTO_ENDPOINT") {
+            return endpoint.trim_end_matches('/').to_string();
+        }
+        #[cfg(feature = "docker")]
+        {
+            docker::start()
+        }
+        #[cfg(not(feature = "docker"))]
+        {
+            start_local_moto()
+        }
+    })
+}
+
+fn start_local_moto() -> String {
+    let root = repo_root();
+    let setup = Command::new(root.join("scripts/moto-venv.sh"))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run scripts/moto-venv.sh (needs python3 with venv and pip)");
+    assert!(
+        setup.status.success(),
+        "scripts/moto-venv.sh failed; install python3-venv or set MOTO_ENDPOINT"
+    );
+    let python = String::from_utf8(setup.stdout).expect("utf-8 path");
+    let mut child = Command::new(python.trim())
+        .arg(root.join("tests/fixtures/moto_lab.py"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start moto");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read moto's port");
+    let port = line
+        .trim()
+        .strip_prefix("port ")
+        .unwrap_or_else(|| panic!("moto did not report a port: {line:?}"));
+    // The child watches this process and exits with it.
+    std::mem::forget(child);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[cfg(feature = "docker")]
+mod docker {
+    use testcontainers::core::{IntoContainerPort, WaitFor};
+    use testcontainers::runners::SyncRunner;
+    use testcontainers::GenericImage;
+
+    /// The image docker-compose.yml pins.
+    const IMAGE: &str = "motoserver/moto";
+    const TAG: &str = "5.2.5";
+
+    pub fn start() -> String {
+        let container = GenericImage::new(IMAGE, TAG)
+            .with_exposed_port(5000.tcp())
+            .with_wait_for(WaitFor::message_on_stderr("Running on"))
+            .start()
+            .expect("start the moto container (is a Docker engine running?)");
+        let port = container
+            .get_host_port_ipv4(5000.tcp())
+            .expect("mapped port");
+        // Keep the container for the whole test binary.
+        std::mem::forget(container);
+        format!("http://127.0.0.1:{port}")
+    }
+}
+
+/// A name no other test (or earlier run against the same server) uses.
+pub fn unique(name: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{name}-{}-{n}-{nanos:x}", std::process::id()).to_lowercase()
+}
+
+/// Clients for seeding and inspecting moto.
+pub struct Moto {
+    pub glue: aws_sdk_glue::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Moto {
+    pub async fn connect() -> Self {
+        let creds = aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(endpoint())
+            .credentials_provider(creds)
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build();
+        Self {
+            glue: aws_sdk_glue::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+        }
+    }
+
+    pub async fn bucket(&self, name: &str) -> String {
+        let bucket = unique(name);
+        self.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        bucket
+    }
+
+    /// Puts objects, 64 at a time. Keys ending in `/` become zero-byte
+    /// folder markers; others get a little data.
+    pub async fn put(&self, bucket: &str, keys: impl IntoIterator<Item = String>) {
+        let results: Vec<_> = stream::iter(keys)
+            .map(|key| {
+                let body = if key.ends_with('/') {
+                    ByteStream::from_static(b"")
+                } else {
+                    ByteStream::from_static(b"{\"x\":1}\n")
+                };
+                self.s3.put_object().bucket(bucket).key(key).body(body).send()
+            })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        for r in results {
+            r.unwrap();
+        }
+    }
+
+    pub async fn database(&self, name: &str) -> String {
+        let db = unique(name).replace('-', "_");
+        self.glue
+            .create_database()
+            .database_input(DatabaseInput::builder().name(&db).build().unwrap())
+            .send()
+            .await
+            .unwrap();
+        db
+    }
+
+    /// Creates a Parquet-style table with `keys` as (name, type) pairs.
+    pub async fn table(&self, db: &str, name: &str, location: &str, keys: &[(&str, &str)]) -> String {
+        let table = unique(name).replace('-', "_");
+        let storage = StorageDescriptor::builder()
+            .location(location)
+            .columns(Column::builder().name("x").r#type("int").build().unwrap())
+            .input_format("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")
+            .output_format("org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat")
+            .serde_info(
+                SerDeInfo::builder()
+                    .serialization_library(
+                        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+                    )
+                    .build(),
+            )
+            .build();
+        let mut input = TableInput::builder()
+            .name(&table)
+            .table_type("EXTERNAL_TABLE")
+            .storage_descriptor(storage);
+        for (k, t) in keys {
+            input = input.partition_keys(Column::builder().name(*k).r#type(*t).build().unwrap());
+        }
+        self.glue
+            .create_table()
+            .database_name(db)
+            .table_input(input.build().unwrap())
+            .send()
+            .await
+            .unwrap();
+        table
+    }
+
+    /// Every partition of a table as (values, location), sorted.
+    pub async fn partitions(&self, db: &str, table: &str) -> Vec<(Vec<String>, String)> {
+        let mut pages = self
+            .glue
+            .get_partitions()
+            .database_name(db)
+            .table_name(table)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            for p in page.unwrap().partitions() {
+                let location = p
+                    .storage_descriptor()
+                    .and_then(|sd| sd.location())
+                    .unwrap_or_default()
+                    .to_string();
+                out.push((p.values().to_vec(), location));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// What a binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs a built binary against moto with test credentials and no profile.
+pub fn run(binary: &str, args: &[&str]) -> Run {
+    run_path(Path::new(binary), args)
+}
+
+fn run_path(binary: &Path, args: &[&str]) -> Run {
+    let output = Command::new(binary)
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Hive-style hourly keys for `days` days from 2019-01-01, one object each.
+pub fn hourly_keys(prefix: &str, days: u32, hive: bool) -> Vec<String> {
+    let mut keys = Vec::new();
+    for d in 0..days {
+        let (month, day) = (1 + d / 28, 1 + d % 28);
+        for h in 0..24 {
+            keys.push(if hive {
+                format!("{prefix}year=2019/month={month:02}/day={day:02}/hour={h:02}/data.json")
+            } else {
+                format!("{prefix}2019/{month:02}/{day:02}/{h:02}/data.json")
+            });
+        }
+    }
+    keys
+}
+
+pub fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|s| s.to_string()).collect()
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real binaries against a moto server. One test
+//! binary for all of them (see harness/ for where moto comes from).
+
+mod harness;
+mod partitioner;
