@@ -80,7 +80,10 @@ async fn flat_hourly_table_and_idempotent_rerun() {
     let parts = moto.partitions(&db, &table).await;
     assert_eq!(parts.len(), 72);
     assert_eq!(parts[71].0, strings(&["2019", "01", "03", "23"]));
-    assert_eq!(parts[71].1, format!("s3://{bucket}/firehose/2019/01/03/23/"));
+    assert_eq!(
+        parts[71].1,
+        format!("s3://{bucket}/firehose/2019/01/03/23/")
+    );
 
     let again = run(BIN, &[&db, &table, "--output", "json"]);
     assert_eq!(again.code, 0, "{again:?}");
@@ -243,7 +246,10 @@ async fn integer_keys_only_take_digit_folders_and_hive_keys_ignore_case() {
     assert_eq!(
         parts,
         vec![
-            (strings(&["2019", "01"]), format!("s3://{bucket}/ints/2019/01/")),
+            (
+                strings(&["2019", "01"]),
+                format!("s3://{bucket}/ints/2019/01/")
+            ),
             (
                 strings(&["2020", "02"]),
                 format!("s3://{bucket}/ints/YEAR=2020/Month=02/")
@@ -256,15 +262,24 @@ async fn integer_keys_only_take_digit_folders_and_hive_keys_ignore_case() {
 async fn bucket_root_location_works() {
     let moto = Moto::connect().await;
     let (bucket, db, table) = setup(&moto, "", &[("dt", "string")]).await;
-    moto.put(&bucket, strings(&["dt=2020-01-01/a", "dt=2020-01-02/b", "_tmp/c"]))
-        .await;
+    moto.put(
+        &bucket,
+        strings(&["dt=2020-01-01/a", "dt=2020-01-02/b", "_tmp/c"]),
+    )
+    .await;
     let r = run(BIN, &[&db, &table]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         moto.partitions(&db, &table).await,
         vec![
-            (strings(&["2020-01-01"]), format!("s3://{bucket}/dt=2020-01-01/")),
-            (strings(&["2020-01-02"]), format!("s3://{bucket}/dt=2020-01-02/")),
+            (
+                strings(&["2020-01-01"]),
+                format!("s3://{bucket}/dt=2020-01-01/")
+            ),
+            (
+                strings(&["2020-01-02"]),
+                format!("s3://{bucket}/dt=2020-01-02/")
+            ),
         ]
     );
 }
@@ -289,8 +304,14 @@ async fn single_key_nested_flat_folders_join_with_dashes() {
     assert_eq!(
         moto.partitions(&db, &table).await,
         vec![
-            (strings(&["2019-01-02-03"]), format!("s3://{bucket}/fh/2019/01/02/03/")),
-            (strings(&["2019-01-02-04"]), format!("s3://{bucket}/fh/2019/01/02/04/")),
+            (
+                strings(&["2019-01-02-03"]),
+                format!("s3://{bucket}/fh/2019/01/02/03/")
+            ),
+            (
+                strings(&["2019-01-02-04"]),
+                format!("s3://{bucket}/fh/2019/01/02/04/")
+            ),
         ]
     );
 }
@@ -331,7 +352,10 @@ async fn conflicting_folders_are_reported_and_the_rest_is_created() {
     let json = r.json();
     let conflicts = json["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 1);
-    assert_eq!(conflicts[0]["values"], serde_json::json!(["2023", "01", "01", "02"]));
+    assert_eq!(
+        conflicts[0]["values"],
+        serde_json::json!(["2023", "01", "01", "02"])
+    );
     assert_eq!(conflicts[0]["locations"].as_array().unwrap().len(), 2);
     assert!(r.stderr.contains("conflict") || r.stderr.contains("claimed"));
     let values: Vec<Vec<String>> = moto
@@ -370,12 +394,26 @@ async fn limit_days_and_prefix_only_visit_the_window() {
     for region in ["eu", "us"] {
         for back in [0, 1, 10, 400] {
             let (y, m, d) = date_back(back);
-            objects.push(format!("w/region={region}/year={y}/month={m:02}/day={d:02}/a"));
+            objects.push(format!(
+                "w/region={region}/year={y}/month={m:02}/day={d:02}/a"
+            ));
         }
     }
     moto.put(&bucket, objects).await;
 
-    let r = run(BIN, &[&db, &table, "--prefix", "eu", "--limit-days", "1", "--output", "json"]);
+    let r = run(
+        BIN,
+        &[
+            &db,
+            &table,
+            "--prefix",
+            "eu",
+            "--limit-days",
+            "1",
+            "--output",
+            "json",
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let values: Vec<Vec<String>> = moto
         .partitions(&db, &table)
@@ -385,7 +423,12 @@ async fn limit_days_and_prefix_only_visit_the_window() {
         .collect();
     let expect = |back| {
         let (y, m, d) = date_back(back);
-        vec!["eu".to_string(), y.to_string(), format!("{m:02}"), format!("{d:02}")]
+        vec![
+            "eu".to_string(),
+            y.to_string(),
+            format!("{m:02}"),
+            format!("{d:02}"),
+        ]
     };
     let mut wanted = vec![expect(0), expect(1)];
     wanted.sort();
@@ -406,14 +449,31 @@ async fn bad_input_exits_2_names_the_problem_and_changes_nothing() {
     moto.put(&bucket, strings(&["t/dt=1/a"])).await;
     let db = moto.database("bad").await;
     let good = moto
-        .table(&db, "good", &format!("s3://{bucket}/t"), &[("dt", "string")])
+        .table(
+            &db,
+            "good",
+            &format!("s3://{bucket}/t"),
+            &[("dt", "string")],
+        )
         .await;
-    let unpartitioned = moto.table(&db, "flat", &format!("s3://{bucket}/t"), &[]).await;
+    let unpartitioned = moto
+        .table(&db, "flat", &format!("s3://{bucket}/t"), &[])
+        .await;
     let hdfs = moto
-        .table(&db, "hdfs", "hdfs://namenode/warehouse/t", &[("dt", "string")])
+        .table(
+            &db,
+            "hdfs",
+            "hdfs://namenode/warehouse/t",
+            &[("dt", "string")],
+        )
         .await;
     let no_bucket = moto
-        .table(&db, "nobucket", "s3://glutil-no-such-bucket-here/t", &[("dt", "string")])
+        .table(
+            &db,
+            "nobucket",
+            "s3://glutil-no-such-bucket-here/t",
+            &[("dt", "string")],
+        )
         .await;
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
@@ -427,14 +487,27 @@ async fn bad_input_exits_2_names_the_problem_and_changes_nothing() {
         (vec![&db, &good, "--output", "xml"], "--output"),
         (vec![&db, &good, "--no-such-flag"], "--no-such-flag"),
         (vec![&db], "TABLE"),
-        (vec![&db, &good, "--prefix", "a", "--prefix", "b"], "--prefix"),
-        (vec![&db, &good, "--endpoint-url", "localhost:1"], "--endpoint-url"),
-        (vec![&db, &good, "--profile", "glutil-no-such-profile"], "glutil-no-such-profile"),
+        (
+            vec![&db, &good, "--prefix", "a", "--prefix", "b"],
+            "--prefix",
+        ),
+        (
+            vec![&db, &good, "--endpoint-url", "localhost:1"],
+            "--endpoint-url",
+        ),
+        (
+            vec![&db, &good, "--profile", "glutil-no-such-profile"],
+            "glutil-no-such-profile",
+        ),
     ];
     for (args, needle) in cases {
         let r = run(BIN, &args);
         assert_eq!(r.code, 2, "{args:?}: {r:?}");
-        assert!(r.stderr.contains(needle), "{args:?}: stderr lacks {needle:?}:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(needle),
+            "{args:?}: stderr lacks {needle:?}:\n{}",
+            r.stderr
+        );
         assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
     }
     for t in [&good, &unpartitioned, &hdfs, &no_bucket] {

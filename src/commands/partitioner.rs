@@ -60,7 +60,10 @@ impl Command for Args {
         output.verbose(format_args!(
             "region {}, endpoint {}, {} attempts per request, concurrency {}",
             aws.settings.region,
-            aws.settings.endpoint_url.as_deref().unwrap_or("AWS default"),
+            aws.settings
+                .endpoint_url
+                .as_deref()
+                .unwrap_or("AWS default"),
             aws.settings.max_attempts,
             self.run.concurrency
         ));
@@ -112,7 +115,7 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
     let verb = if report.dry_run {
         "would create"
     } else {
-        "to create"
+        "create"
     };
     if !output.quiet {
         for p in &report.to_create {
@@ -144,7 +147,11 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
         report.database, report.table, report.location
     )?;
     writeln!(out, "  found:           {}", report.found)?;
-    writeln!(out, "  already present: {}", report.already_present + report.already_existed)?;
+    writeln!(
+        out,
+        "  already present: {}",
+        report.already_present + report.already_existed
+    )?;
     if report.dry_run {
         writeln!(out, "  would create:    {}", report.to_create.len())?;
     } else {

@@ -16,9 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use aws_sdk_glue::types::{
-    Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput,
-};
+use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput};
 use aws_sdk_s3::primitives::ByteStream;
 use futures::stream::{self, StreamExt};
 
@@ -90,16 +88,23 @@ mod docker {
     const TAG: &str = "5.2.5";
 
     pub fn start() -> String {
-        let container = GenericImage::new(IMAGE, TAG)
-            .with_exposed_port(5000.tcp())
-            .with_wait_for(WaitFor::message_on_stderr("Running on"))
-            .start()
-            .expect("start the moto container (is a Docker engine running?)");
-        let port = container
-            .get_host_port_ipv4(5000.tcp())
-            .expect("mapped port");
-        // Keep the container for the whole test binary.
-        std::mem::forget(container);
+        // The blocking runner has its own runtime, which must not start
+        // inside a test's Tokio runtime: start it from a plain thread.
+        let port = std::thread::spawn(|| {
+            let container = GenericImage::new(IMAGE, TAG)
+                .with_exposed_port(5000.tcp())
+                .with_wait_for(WaitFor::message_on_stderr("Running on"))
+                .start()
+                .expect("start the moto container (is a Docker engine running?)");
+            let port = container
+                .get_host_port_ipv4(5000.tcp())
+                .expect("mapped port");
+            // Keep the container for the whole test binary.
+            std::mem::forget(container);
+            port
+        })
+        .join()
+        .expect("container start thread");
         format!("http://127.0.0.1:{port}")
     }
 }
@@ -122,7 +127,8 @@ pub struct Moto {
 
 impl Moto {
     pub async fn connect() -> Self {
-        let creds = aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
+        let creds =
+            aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))
             .endpoint_url(endpoint())
@@ -140,7 +146,12 @@ impl Moto {
 
     pub async fn bucket(&self, name: &str) -> String {
         let bucket = unique(name);
-        self.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        self.s3
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
         bucket
     }
 
@@ -154,7 +165,12 @@ impl Moto {
                 } else {
                     ByteStream::from_static(b"{\"x\":1}\n")
                 };
-                self.s3.put_object().bucket(bucket).key(key).body(body).send()
+                self.s3
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(body)
+                    .send()
             })
             .buffer_unordered(64)
             .collect()
@@ -176,7 +192,13 @@ impl Moto {
     }
 
     /// Creates a Parquet-style table with `keys` as (name, type) pairs.
-    pub async fn table(&self, db: &str, name: &str, location: &str, keys: &[(&str, &str)]) -> String {
+    pub async fn table(
+        &self,
+        db: &str,
+        name: &str,
+        location: &str,
+        keys: &[(&str, &str)],
+    ) -> String {
         let table = unique(name).replace('-', "_");
         let storage = StorageDescriptor::builder()
             .location(location)
@@ -243,8 +265,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 

@@ -176,7 +176,11 @@ impl Catalog {
         Ok(found.into_iter().flatten().collect())
     }
 
-    async fn batch_get(&self, table: &Table, chunk: &[Vec<String>]) -> Result<Vec<CatalogPartition>> {
+    async fn batch_get(
+        &self,
+        table: &Table,
+        chunk: &[Vec<String>],
+    ) -> Result<Vec<CatalogPartition>> {
         let mut keys: Vec<PartitionValueList> = chunk
             .iter()
             .map(|v| {
@@ -204,12 +208,14 @@ impl Catalog {
                 .send()
                 .await
                 .map_err(|e| glue_error("BatchGetPartition", table.qualified_name(), e))?;
-            found.extend(output.partitions().iter().map(|p| CatalogPartition {
-                values: p.values().to_vec(),
-                location: p
-                    .storage_descriptor()
-                    .and_then(|sd| sd.location())
-                    .map(str::to_string),
+            found.extend(output.partitions().iter().map(|p| {
+                CatalogPartition {
+                    values: p.values().to_vec(),
+                    location: p
+                        .storage_descriptor()
+                        .and_then(|sd| sd.location())
+                        .map(str::to_string),
+                }
             }));
             keys = output.unprocessed_keys().to_vec();
         }
@@ -237,12 +243,11 @@ impl Catalog {
         exclude_schema: bool,
     ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
         let total = segments.clamp(1, MAX_SEGMENTS);
-        let per_segment: Vec<Vec<aws_sdk_glue::types::Partition>> =
-            stream::iter(0..total)
-                .map(|number| self.read_segment(table, number, total, exclude_schema))
-                .buffer_unordered(total as usize)
-                .try_collect()
-                .await?;
+        let per_segment: Vec<Vec<aws_sdk_glue::types::Partition>> = stream::iter(0..total)
+            .map(|number| self.read_segment(table, number, total, exclude_schema))
+            .buffer_unordered(total as usize)
+            .try_collect()
+            .await?;
         let mut by_values = BTreeMap::new();
         for partition in per_segment.into_iter().flatten() {
             by_values
@@ -335,11 +340,13 @@ impl Catalog {
                 Ok(output) => output,
                 Err(err) => {
                     let message = DisplayErrorContext(&err).to_string();
-                    outcome.failed.extend(pending.iter().map(|p| PartitionFailure {
-                        values: p.values.clone(),
-                        code: "RequestFailed".to_string(),
-                        message: message.clone(),
-                    }));
+                    outcome
+                        .failed
+                        .extend(pending.iter().map(|p| PartitionFailure {
+                            values: p.values.clone(),
+                            code: "RequestFailed".to_string(),
+                            message: message.clone(),
+                        }));
                     return outcome;
                 }
             };
@@ -349,8 +356,14 @@ impl Catalog {
                 errors.insert(
                     e.partition_values(),
                     (
-                        detail.and_then(|d| d.error_code()).unwrap_or("Unknown").to_string(),
-                        detail.and_then(|d| d.error_message()).unwrap_or("").to_string(),
+                        detail
+                            .and_then(|d| d.error_code())
+                            .unwrap_or("Unknown")
+                            .to_string(),
+                        detail
+                            .and_then(|d| d.error_message())
+                            .unwrap_or("")
+                            .to_string(),
                     ),
                 );
             }
@@ -411,5 +424,252 @@ where
         operation,
         target,
         source: Box::new(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Mocked-SDK tests for what moto cannot show: it does not enforce batch
+    //! limits, never pages GetPartitions, ignores segments and never leaves
+    //! keys unprocessed.
+
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_glue::operation::batch_create_partition::BatchCreatePartitionOutput;
+    use aws_sdk_glue::operation::batch_get_partition::BatchGetPartitionOutput;
+    use aws_sdk_glue::operation::get_partitions::GetPartitionsOutput;
+    use aws_sdk_glue::types::{ErrorDetail, Partition, PartitionError, StorageDescriptor};
+    use aws_sdk_glue::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn table() -> Table {
+        Table {
+            database: "db".into(),
+            name: "t".into(),
+            location: S3Location::parse("s3://b/t").unwrap(),
+            partition_keys: vec![PartitionKey::new("n", "int")],
+            storage_descriptor: StorageDescriptor::builder()
+                .location("s3://b/t")
+                .input_format("in")
+                .build(),
+        }
+    }
+
+    fn found(n: usize) -> Vec<DiscoveredPartition> {
+        let root = S3Location::parse("s3://b/t").unwrap();
+        (0..n)
+            .map(|i| DiscoveredPartition {
+                values: vec![i.to_string()],
+                location: root.join(&i.to_string()),
+            })
+            .collect()
+    }
+
+    fn partition(values: &[String]) -> Partition {
+        Partition::builder()
+            .set_values(Some(values.to_vec()))
+            .storage_descriptor(
+                StorageDescriptor::builder()
+                    .location(format!("s3://b/t/{}/", values[0]))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn entry_error(values: &[String], code: &str) -> PartitionError {
+        PartitionError::builder()
+            .set_partition_values(Some(values.to_vec()))
+            .error_detail(
+                ErrorDetail::builder()
+                    .error_code(code)
+                    .error_message(format!("{code} for {values:?}"))
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn creates_go_in_batches_of_exactly_100_with_the_table_storage() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let rule = mock!(Client::batch_create_partition).then_compute_output(move |req| {
+            let inputs = req.partition_input_list();
+            for input in inputs {
+                let sd = input.storage_descriptor().unwrap();
+                assert_eq!(sd.input_format(), Some("in"));
+                assert_eq!(
+                    sd.location(),
+                    Some(format!("s3://b/t/{}/", input.values()[0]).as_str())
+                );
+            }
+            seen.lock().unwrap().push(inputs.len());
+            BatchCreatePartitionOutput::builder().build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let catalog = Catalog::new(glue, None);
+        let outcome = catalog
+            .create_partitions(&table(), &found(250), 4, &NoProgress)
+            .await;
+        assert_eq!(outcome.created, 250);
+        assert!(outcome.failed.is_empty());
+        let mut sizes = sizes.lock().unwrap().clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [50, 100, 100]);
+    }
+
+    #[tokio::test]
+    async fn per_entry_errors_are_sorted_out_and_transient_ones_retried() {
+        let calls = Arc::new(Mutex::new(0));
+        let count = calls.clone();
+        let rule = mock!(Client::batch_create_partition).then_compute_output(move |req| {
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            let mut out = BatchCreatePartitionOutput::builder();
+            for input in req.partition_input_list() {
+                let v = input.values();
+                match v[0].as_str() {
+                    "1" => out = out.errors(entry_error(v, "AlreadyExistsException")),
+                    "2" => out = out.errors(entry_error(v, "InvalidInputException")),
+                    // Throttled on the first request only.
+                    "3" if *n == 1 => out = out.errors(entry_error(v, "ThrottlingException")),
+                    _ => {}
+                }
+            }
+            out.build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let catalog = Catalog::new(glue, None);
+        let outcome = catalog
+            .create_partitions(&table(), &found(5), 1, &NoProgress)
+            .await;
+        assert_eq!(outcome.created, 3, "0, 3 (after a retry) and 4");
+        assert_eq!(outcome.already_existed, 1);
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].values, ["2"]);
+        assert_eq!(outcome.failed[0].code, "InvalidInputException");
+        assert_eq!(
+            *calls.lock().unwrap(),
+            2,
+            "the retry carries only the throttled entry"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_request_fails_its_batch_only() {
+        let calls = Arc::new(Mutex::new(0));
+        let count = calls.clone();
+        let rule = mock!(Client::batch_create_partition).then_compute_response(move |req| {
+            *count.lock().unwrap() += 1;
+            let first = req.partition_input_list()[0].values()[0].clone();
+            if first == "0" {
+                aws_smithy_mocks::MockResponse::Error(
+                    aws_sdk_glue::operation::batch_create_partition::BatchCreatePartitionError::InvalidInputException(
+                        aws_sdk_glue::types::error::InvalidInputException::builder()
+                            .message("bad batch")
+                            .build(),
+                    ),
+                )
+            } else {
+                aws_smithy_mocks::MockResponse::Output(BatchCreatePartitionOutput::builder().build())
+            }
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let outcome = Catalog::new(glue, None)
+            .create_partitions(&table(), &found(150), 2, &NoProgress)
+            .await;
+        assert_eq!(outcome.created, 50);
+        assert_eq!(outcome.failed.len(), 100);
+        assert!(
+            outcome.failed[0].message.contains("bad batch"),
+            "{:?}",
+            outcome.failed[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn batch_gets_take_1000_keys_and_retry_unprocessed_ones() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let rule = mock!(Client::batch_get_partition).then_compute_output(move |req| {
+            let keys = req.partitions_to_get();
+            seen.lock().unwrap().push(keys.len());
+            let mut out = BatchGetPartitionOutput::builder();
+            for (i, key) in keys.iter().enumerate() {
+                // Leave the first 3 keys of every full batch unprocessed.
+                if keys.len() == 1000 && i < 3 {
+                    out = out.unprocessed_keys(key.clone());
+                } else {
+                    out = out.partitions(partition(key.values()));
+                }
+            }
+            out.build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let catalog = Catalog::new(glue, None);
+        let values: Vec<Vec<String>> = (0..2500).map(|i| vec![i.to_string()]).collect();
+        let found = catalog
+            .partitions_by_values(&table(), &values, 3)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 2500);
+        let mut sizes = sizes.lock().unwrap().clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [3, 3, 500, 1000, 1000]);
+        assert!(found.iter().all(|p| p.location.is_some()));
+    }
+
+    #[tokio::test]
+    async fn get_partitions_follows_every_page() {
+        let page = |range: std::ops::Range<usize>, token: Option<&str>| {
+            let mut out = GetPartitionsOutput::builder().set_next_token(token.map(str::to_string));
+            for i in range {
+                out = out.partitions(partition(&[i.to_string()]));
+            }
+            out.build()
+        };
+        let rule = mock!(Client::get_partitions)
+            .sequence()
+            .output(move || page(0..1000, Some("t1")))
+            .output(move || page(1000..2000, Some("t2")))
+            .output(move || page(2000..2100, None))
+            .build();
+        let glue = mock_client!(aws_sdk_glue, RuleMode::Sequential, [&rule]);
+        let all = Catalog::new(glue, None)
+            .all_partitions(&table(), 1, true)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 2100);
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn segments_are_read_in_parallel_and_deduplicated() {
+        let segments = Arc::new(Mutex::new(Vec::new()));
+        let seen = segments.clone();
+        // Like moto: ignore the segment and return everything each time.
+        let rule = mock!(Client::get_partitions).then_compute_output(move |req| {
+            let s = req.segment().unwrap();
+            seen.lock()
+                .unwrap()
+                .push((s.segment_number(), s.total_segments()));
+            assert_eq!(req.exclude_column_schema(), Some(true));
+            let mut out = GetPartitionsOutput::builder();
+            for i in 0..30 {
+                out = out.partitions(partition(&[i.to_string()]));
+            }
+            out.build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let all = Catalog::new(glue, None)
+            .all_partitions(&table(), 4, true)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 30);
+        let mut segments = segments.lock().unwrap().clone();
+        segments.sort_unstable();
+        assert_eq!(segments, [(0, 4), (1, 4), (2, 4), (3, 4)]);
     }
 }

@@ -125,7 +125,7 @@ impl Aws {
             loader = loader.endpoint_url(endpoint);
         }
         let sdk = loader.load().await;
-        Ok(Self::from_sdk_config(options, &sdk)?)
+        Self::from_sdk_config(options, &sdk)
     }
 
     /// Builds both clients from an already loaded SDK configuration.
@@ -277,8 +277,8 @@ mod tests {
 
     #[test]
     fn retries_default_above_the_sdk_default_and_are_configurable() {
-        let aws = Aws::from_sdk_config(&AwsOptions::default(), &sdk(Some("us-east-1"), None))
-            .unwrap();
+        let aws =
+            Aws::from_sdk_config(&AwsOptions::default(), &sdk(Some("us-east-1"), None)).unwrap();
         assert_eq!(
             aws.glue.config().retry_config().unwrap().max_attempts(),
             DEFAULT_MAX_ATTEMPTS

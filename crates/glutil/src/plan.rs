@@ -39,19 +39,29 @@ mod tests {
     fn found(values: &[&str]) -> DiscoveredPartition {
         DiscoveredPartition {
             values: values.iter().map(|s| s.to_string()).collect(),
-            location: S3Location::parse("s3://b/t").unwrap().join(&values.join("/")),
+            location: S3Location::parse("s3://b/t")
+                .unwrap()
+                .join(&values.join("/")),
         }
     }
 
     #[test]
     fn creates_only_what_the_catalog_lacks() {
-        let s3 = vec![found(&["2019", "02"]), found(&["2019", "01"]), found(&["2019", "03"])];
+        let s3 = vec![
+            found(&["2019", "02"]),
+            found(&["2019", "01"]),
+            found(&["2019", "03"]),
+        ];
         let catalog: HashSet<Vec<String>> = [vec!["2019".to_string(), "02".to_string()]]
             .into_iter()
             .collect();
         let plan = plan_creates(&s3, &catalog);
         assert_eq!(plan.already_present, 1);
-        let values: Vec<_> = plan.to_create.iter().map(|p| p.values[1].as_str()).collect();
+        let values: Vec<_> = plan
+            .to_create
+            .iter()
+            .map(|p| p.values[1].as_str())
+            .collect();
         assert_eq!(values, ["01", "03"]);
     }
 

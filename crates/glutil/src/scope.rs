@@ -209,8 +209,13 @@ mod tests {
             month: 1,
             day: 1,
         };
-        let s = WalkScope::new(&keys(&["year", "month", "day", "hour"]), vec![], Some(1), today)
-            .unwrap();
+        let s = WalkScope::new(
+            &keys(&["year", "month", "day", "hour"]),
+            vec![],
+            Some(1),
+            today,
+        )
+        .unwrap();
         assert!(s.accepts(&v(&["2020"])));
         assert!(s.accepts(&v(&["2019"])));
         assert!(!s.accepts(&v(&["2018"])));

@@ -89,7 +89,11 @@ pub async fn discover(
         }
         empty_folders += visit.empty_leaves;
         found.extend(visit.partitions);
-        progress.walk(walker.listed.load(Ordering::Relaxed), queued, found.len() as u64);
+        progress.walk(
+            walker.listed.load(Ordering::Relaxed),
+            queued,
+            found.len() as u64,
+        );
     }
     let (partitions, conflicts) = layout::resolve_conflicts(found);
     Ok(Discovery {
@@ -126,10 +130,7 @@ enum Leaf {
 impl Leaf {
     /// Nothing more below this name can change the result.
     fn settled(&self) -> bool {
-        matches!(
-            self,
-            Leaf::Partition { has_data: true, .. } | Leaf::Ignored
-        )
+        matches!(self, Leaf::Partition { has_data: true, .. } | Leaf::Ignored)
     }
 }
 
@@ -283,9 +284,9 @@ impl Walker<'_> {
                 continue;
             };
             let size = object.size().unwrap_or(0);
-            let leaf = leaves.entry(name.to_string()).or_insert_with(|| {
-                self.classify_leaf(name, key, &folder.values, single_key)
-            });
+            let leaf = leaves
+                .entry(name.to_string())
+                .or_insert_with(|| self.classify_leaf(name, key, &folder.values, single_key));
             match leaf {
                 Leaf::Partition { has_data, .. } => {
                     if !*has_data && layout::is_data_object(rest, size) {
