@@ -1,6 +1,6 @@
 //! End-to-end tests of the `partitioner` binary against moto.
 
-use crate::harness::{hourly_keys, run, strings, Moto};
+use crate::harness::{hourly_keys, run, strings, Moto, Run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_partitioner");
 
@@ -24,6 +24,42 @@ async fn setup(moto: &Moto, prefix: &str, keys: &[(&str, &str)]) -> (String, Str
     };
     let table = moto.table(&db, "events", &location, keys).await;
     (bucket, db, table)
+}
+
+type Partitions = Vec<(Vec<String>, String)>;
+
+/// Seeds `objects` (keys relative to the bucket) under a new table at
+/// `s3://bucket/prefix` with `keys`, runs the partitioner (which must
+/// succeed) with `args`, and returns the bucket, the run and the catalog's
+/// partitions afterwards.
+async fn partition(
+    prefix: &str,
+    keys: &[(&str, &str)],
+    objects: &[&str],
+    args: &[&str],
+) -> (String, Run, Partitions) {
+    let moto = Moto::connect().await;
+    let (bucket, db, table) = setup(&moto, prefix, keys).await;
+    moto.put(&bucket, strings(objects)).await;
+    let mut all = vec![db.as_str(), table.as_str()];
+    all.extend_from_slice(args);
+    let r = run(BIN, &all);
+    assert_eq!(r.code, 0, "{r:?}");
+    let parts = moto.partitions(&db, &table).await;
+    (bucket, r, parts)
+}
+
+/// Expected partitions: values and a location relative to the bucket.
+fn located(bucket: &str, expected: &[(&[&str], &str)]) -> Partitions {
+    expected
+        .iter()
+        .map(|(values, rel)| (strings(values), format!("s3://{bucket}/{rel}")))
+        .collect()
+}
+
+/// Only the values of partitions.
+fn values_of(parts: &Partitions) -> Vec<Vec<String>> {
+    parts.iter().map(|p| p.0.clone()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,12 +194,7 @@ async fn a_partition_with_thousands_of_files_does_not_hide_its_neighbours() {
     // Skipping past the big partition keeps the listing short.
     let listings = json["requests"]["S3:ListObjectsV2"].as_u64().unwrap();
     assert!(listings <= 4, "{listings} listings");
-    let values: Vec<Vec<String>> = moto
-        .partitions(&db, &table)
-        .await
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let values = values_of(&moto.partitions(&db, &table).await);
     assert_eq!(
         values,
         vec![
@@ -177,11 +208,10 @@ async fn a_partition_with_thousands_of_files_does_not_hide_its_neighbours() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hidden_folders_markers_and_incomplete_paths_are_not_partitions() {
-    let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "h", &ymdh()).await;
-    moto.put(
-        &bucket,
-        strings(&[
+    let (_, r, parts) = partition(
+        "h",
+        &ymdh(),
+        &[
             "h/2019/01/01/00/ok.json",
             // Hidden folders at every level.
             "h/_temporary/2019/01/01/00/x.json",
@@ -190,6 +220,8 @@ async fn hidden_folders_markers_and_incomplete_paths_are_not_partitions() {
             "h/2019/01/01/_SUCCESS",
             // A leaf with only a zero-byte folder marker.
             "h/2019/01/01/01/",
+            // A leaf with only a marker for an empty subfolder.
+            "h/2019/01/01/05/sub/",
             // A leaf whose only data is in progress under _temporary.
             "h/2019/01/01/02/_temporary/0/part-0",
             // A leaf with data nested one level down counts.
@@ -197,158 +229,123 @@ async fn hidden_folders_markers_and_incomplete_paths_are_not_partitions() {
             // Incomplete paths: data above the leaf level.
             "h/2019/01/02/file-in-a-day.json",
             "h/2019/02/file-in-a-month.json",
-            // A zero-byte file that is not a marker is still data.
+            // A file that is not a folder marker is data.
             "h/2019/01/01/04/_SUCCESS_MARKER_FILE",
-        ])
-        .into_iter()
-        .map(|k| k.to_string()),
+        ],
+        &["--output", "json"],
     )
     .await;
-
-    let r = run(BIN, &[&db, &table, "--output", "json"]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let values: Vec<Vec<String>> = moto
-        .partitions(&db, &table)
-        .await
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
     assert_eq!(
-        values,
+        values_of(&parts),
         vec![
             strings(&["2019", "01", "01", "00"]),
             strings(&["2019", "01", "01", "03"]),
             strings(&["2019", "01", "01", "04"])
         ]
     );
-    assert_eq!(r.json()["empty_folders"], 2);
+    assert_eq!(r.json()["empty_folders"], 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn integer_keys_only_take_digit_folders_and_hive_keys_ignore_case() {
-    let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "ints", &[("year", "int"), ("month", "bigint")]).await;
-    moto.put(
-        &bucket,
-        strings(&[
+    let (bucket, _, parts) = partition(
+        "ints",
+        &[("year", "int"), ("month", "bigint")],
+        &[
             "ints/2019/01/a",
             "ints/YEAR=2020/Month=02/a",
             "ints/2019/1a/a",
             "ints/abc/01/a",
             "ints/2019/day=03/a",
             "ints/2021/month=x/a",
-        ]),
+        ],
+        &[],
     )
     .await;
-    let r = run(BIN, &[&db, &table]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let parts = moto.partitions(&db, &table).await;
-    assert_eq!(
-        parts,
-        vec![
-            (
-                strings(&["2019", "01"]),
-                format!("s3://{bucket}/ints/2019/01/")
-            ),
-            (
-                strings(&["2020", "02"]),
-                format!("s3://{bucket}/ints/YEAR=2020/Month=02/")
-            ),
-        ]
+    let expected = located(
+        &bucket,
+        &[
+            (&["2019", "01"], "ints/2019/01/"),
+            (&["2020", "02"], "ints/YEAR=2020/Month=02/"),
+        ],
     );
+    assert_eq!(parts, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bucket_root_location_works() {
-    let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "", &[("dt", "string")]).await;
-    moto.put(
-        &bucket,
-        strings(&["dt=2020-01-01/a", "dt=2020-01-02/b", "_tmp/c"]),
+    let (bucket, _, parts) = partition(
+        "",
+        &[("dt", "string")],
+        &["dt=2020-01-01/a", "dt=2020-01-02/b", "_tmp/c"],
+        &[],
     )
     .await;
-    let r = run(BIN, &[&db, &table]);
-    assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(
-        moto.partitions(&db, &table).await,
-        vec![
-            (
-                strings(&["2020-01-01"]),
-                format!("s3://{bucket}/dt=2020-01-01/")
-            ),
-            (
-                strings(&["2020-01-02"]),
-                format!("s3://{bucket}/dt=2020-01-02/")
-            ),
-        ]
+    let expected = located(
+        &bucket,
+        &[
+            (&["2020-01-01"], "dt=2020-01-01/"),
+            (&["2020-01-02"], "dt=2020-01-02/"),
+        ],
     );
+    assert_eq!(parts, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn single_key_nested_flat_folders_join_with_dashes() {
-    let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "fh/", &[("dt", "string")]).await;
-    moto.put(
-        &bucket,
-        strings(&[
+    let (bucket, _, parts) = partition(
+        "fh/",
+        &[("dt", "string")],
+        &[
             "fh/2019/01/02/03/a.gz",
             "fh/2019/01/02/03/b.gz",
             "fh/2019/01/02/04/a.gz",
             "fh/2019/01/02/05/",
             "fh/2019/_temporary/x.gz",
-        ]),
+        ],
+        &[],
     )
     .await;
-    let r = run(BIN, &[&db, &table]);
-    assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(
-        moto.partitions(&db, &table).await,
-        vec![
-            (
-                strings(&["2019-01-02-03"]),
-                format!("s3://{bucket}/fh/2019/01/02/03/")
-            ),
-            (
-                strings(&["2019-01-02-04"]),
-                format!("s3://{bucket}/fh/2019/01/02/04/")
-            ),
-        ]
+    let expected = located(
+        &bucket,
+        &[
+            (&["2019-01-02-03"], "fh/2019/01/02/03/"),
+            (&["2019-01-02-04"], "fh/2019/01/02/04/"),
+        ],
     );
+    assert_eq!(parts, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hive_values_are_unescaped_and_locations_keep_the_s3_path() {
-    let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "esc", &[("ts", "string")]).await;
-    moto.put(&bucket, strings(&["esc/ts=2019-01-02 03%3A04%3A05/a"]))
-        .await;
-    let r = run(BIN, &[&db, &table]);
-    assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(
-        moto.partitions(&db, &table).await,
-        vec![(
-            strings(&["2019-01-02 03:04:05"]),
-            format!("s3://{bucket}/esc/ts=2019-01-02 03%3A04%3A05/")
-        )]
+    let (bucket, _, parts) = partition(
+        "esc",
+        &[("ts", "string")],
+        &["esc/ts=2019-01-02 03%3A04%3A05/a"],
+        &[],
+    )
+    .await;
+    let expected = located(
+        &bucket,
+        &[(&["2019-01-02 03:04:05"], "esc/ts=2019-01-02 03%3A04%3A05/")],
     );
+    assert_eq!(parts, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn conflicting_folders_are_reported_and_the_rest_is_created() {
-    let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "mix", &ymdh()).await;
-    moto.put(
-        &bucket,
-        strings(&[
+    let (_, r, parts) = partition(
+        "mix",
+        &ymdh(),
+        &[
             "mix/2023/01/01/02/a",
             "mix/year=2023/month=01/day=01/hour=02/a",
             "mix/2023/01/01/03/a",
             "mix/year=2023/month=01/day=01/hour=04/a",
-        ]),
+        ],
+        &["--output", "json"],
     )
     .await;
-    let r = run(BIN, &[&db, &table, "--output", "json"]);
-    assert_eq!(r.code, 0, "{r:?}");
     let json = r.json();
     let conflicts = json["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 1);
@@ -357,15 +354,13 @@ async fn conflicting_folders_are_reported_and_the_rest_is_created() {
         serde_json::json!(["2023", "01", "01", "02"])
     );
     assert_eq!(conflicts[0]["locations"].as_array().unwrap().len(), 2);
-    assert!(r.stderr.contains("conflict") || r.stderr.contains("claimed"));
-    let values: Vec<Vec<String>> = moto
-        .partitions(&db, &table)
-        .await
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    assert!(
+        r.stderr.contains("claimed by more than one folder"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(
-        values,
+        values_of(&parts),
         vec![
             strings(&["2023", "01", "01", "03"]),
             strings(&["2023", "01", "01", "04"])
@@ -415,12 +410,7 @@ async fn limit_days_and_prefix_only_visit_the_window() {
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let values: Vec<Vec<String>> = moto
-        .partitions(&db, &table)
-        .await
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let values = values_of(&moto.partitions(&db, &table).await);
     let expect = |back| {
         let (y, m, d) = date_back(back);
         vec![
