@@ -279,8 +279,10 @@ pub fn run(binary: &str, args: &[&str]) -> Run {
     run_path(Path::new(binary), args)
 }
 
-fn run_path(binary: &Path, args: &[&str]) -> Run {
-    let output = Command::new(binary)
+/// A command for a binary, set up for moto with test credentials.
+fn command(binary: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
+    command
         .args(args)
         .env("AWS_ENDPOINT_URL", endpoint())
         .env("AWS_REGION", REGION)
@@ -289,7 +291,33 @@ fn run_path(binary: &Path, args: &[&str]) -> Run {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs a binary whose stdout reader goes away after the first line, as
+/// `| head -n 1` does; returns the exit code and stderr.
+pub fn run_into_closed_pipe(binary: &str, args: &[&str]) -> (i32, String) {
+    let mut child = command(Path::new(binary), args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read one line");
+    // The reader is dropped here: the pipe closes.
+    let output = child.wait_with_output().expect("wait");
+    assert!(!first.is_empty(), "no output before the pipe closed");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn run_path(binary: &Path, args: &[&str]) -> Run {
+    let output = command(binary, args)
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
     Run {
