@@ -86,6 +86,7 @@ pub async fn run(
     let walk = WalkOptions {
         concurrency: options.concurrency,
         scope,
+        page_size: None,
     };
     let discovery = discover(&aws.s3, &table, &walk, progress).await?;
 

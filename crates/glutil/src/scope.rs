@@ -133,6 +133,18 @@ impl WalkScope {
         Ok(Self { fixed, window })
     }
 
+    /// True when the scope narrows the values of level `depth` (a fixed
+    /// `--prefix` value or a `--limit-days` date level): a walk should list
+    /// such a level's folders and enter only those in scope, rather than
+    /// read everything below it.
+    pub fn restricts(&self, depth: usize) -> bool {
+        depth < self.fixed.len()
+            || self
+                .window
+                .as_ref()
+                .is_some_and(|w| (w.offset..w.offset + 3).contains(&depth))
+    }
+
     /// True when the folder whose values (one per key, down to its depth)
     /// are `values` may hold partitions in scope.
     pub fn accepts(&self, values: &[String]) -> bool {
@@ -241,6 +253,9 @@ mod tests {
         assert!(!s.accepts(&v(&["us"])));
         assert!(s.accepts(&v(&["eu", "2021", "06", "15"])));
         assert!(!s.accepts(&v(&["eu", "2021", "06", "14"])));
+        assert!((0..4).all(|d| s.restricts(d)));
+        assert!(!s.restricts(4));
+        assert!(!WalkScope::everything().restricts(0));
     }
 
     #[test]

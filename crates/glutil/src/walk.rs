@@ -1,20 +1,30 @@
 //! Finding partitions in S3.
 //!
-//! The folders above the leaves are listed level by level with
-//! `Delimiter=/`, every page followed, many listings in flight at once. The
-//! level just above the leaves is listed without a delimiter instead: one
-//! listing both names the leaf folders and shows which hold data, which a
-//! delimiter listing cannot (a folder holding only a zero-byte marker looks
-//! the same as one holding data). Once a leaf is known to hold data, the
-//! listing jumps past the rest of it with `StartAfter`, so a partition of a
-//! million files costs no more than one of a single file.
+//! A folder is first read with one listing without a delimiter: its first
+//! page (up to 1,000 objects) names the leaf folders below it and shows
+//! which hold data, which a delimiter listing cannot (a folder holding only
+//! a zero-byte marker looks the same as one holding data). When that page
+//! is the whole folder, one request settled a subtree that a level-by-level
+//! walk needs a request per folder for. When it is not, the folder's
+//! subfolders are listed with `Delimiter=/` (every page followed) and
+//! visited in parallel, up to the concurrency limit; subfolders the first
+//! page already covered need no further request.
+//!
+//! The level just above the leaves is read to the end instead: once a leaf
+//! is known to hold data the listing jumps past the rest of it with
+//! `StartAfter`, so a partition of a million files costs no more than one
+//! of a single file.
+//!
+//! Levels that `--prefix` or `--limit-days` narrow are listed with a
+//! delimiter and only folders in scope are entered: out-of-scope folders
+//! are never listed.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::error::SdkError;
-use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
-use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+use aws_sdk_s3::operation::list_objects_v2::builders::ListObjectsV2FluentBuilder;
+use aws_sdk_s3::operation::list_objects_v2::{ListObjectsV2Error, ListObjectsV2Output};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 
@@ -35,6 +45,9 @@ pub struct WalkOptions {
     pub concurrency: usize,
     /// The part of the tree to visit.
     pub scope: WalkScope,
+    /// Objects per listing page; `None` is S3's maximum of 1,000. Small
+    /// pages exist to test page boundaries against a real server.
+    pub page_size: Option<i32>,
 }
 
 /// What a walk found.
@@ -47,7 +60,7 @@ pub struct Discovery {
     pub conflicts: Vec<Conflict>,
     /// Leaf folders whose names match but that hold no data.
     pub empty_folders: u64,
-    /// Folders listed.
+    /// Folders visited.
     pub folders_listed: u64,
 }
 
@@ -71,10 +84,12 @@ pub async fn discover(
         scope: &options.scope,
         permits: Semaphore::new(options.concurrency.max(1)),
         listed: AtomicU64::new(0),
+        page_size: options.page_size,
     };
     let root = Folder {
         prefix: table.location.prefix().to_string(),
         values: Vec::new(),
+        first_page: None,
     };
     let mut pending = FuturesUnordered::new();
     pending.push(walker.visit(root));
@@ -104,10 +119,12 @@ pub async fn discover(
     })
 }
 
-/// A folder to visit: its key prefix and the values of the levels above.
+/// A folder to visit: its key prefix, the values of the levels above, and
+/// possibly its first recursive page, already read by its parent.
 struct Folder {
     prefix: String,
     values: Vec<String>,
+    first_page: Option<ListObjectsV2Output>,
 }
 
 #[derive(Default)]
@@ -117,10 +134,11 @@ struct Visit {
     empty_leaves: u64,
 }
 
-/// What a name directly below a leaf parent is.
+/// What a path below a visited folder is, down to the leaf level.
 enum Leaf {
-    /// A leaf folder for the last key, with its value.
-    Partition { value: String, has_data: bool },
+    /// A leaf folder: the values of the levels from the visited folder
+    /// down, and whether data was seen in it.
+    Partition { values: Vec<String>, has_data: bool },
     /// Part of a single-key table's nested flat path (`2019/01/02/03/`).
     NestedFlat,
     /// Hidden, another key, out of scope or the wrong type: never data.
@@ -128,10 +146,21 @@ enum Leaf {
 }
 
 impl Leaf {
-    /// Nothing more below this name can change the result.
+    /// Nothing more below this path can change the result.
     fn settled(&self) -> bool {
         matches!(self, Leaf::Partition { has_data: true, .. } | Leaf::Ignored)
     }
+}
+
+/// What the objects read so far below a folder say about its leaves.
+#[derive(Default)]
+struct Leaves {
+    /// Leaf paths relative to the visited folder (`2019/01/02/03`).
+    by_path: BTreeMap<String, Leaf>,
+    /// Single-key nested flat partitions: relative folder -> value.
+    nested: BTreeMap<String, String>,
+    /// The leaf path the last object read belongs to.
+    last: Option<String>,
 }
 
 struct Walker<'a> {
@@ -141,28 +170,44 @@ struct Walker<'a> {
     scope: &'a WalkScope,
     permits: Semaphore,
     listed: AtomicU64,
+    page_size: Option<i32>,
 }
 
 impl Walker<'_> {
     async fn visit(&self, folder: Folder) -> Result<Visit> {
-        let result = if folder.values.len() + 1 == self.keys.len() {
-            self.visit_leaf_parent(&folder).await
+        let depth = folder.values.len();
+        let result = if depth + 1 < self.keys.len() && self.scope.restricts(depth) {
+            self.list_subfolders(&folder).await
         } else {
-            self.visit_level(&folder).await
+            self.read_below(folder).await
         };
         self.listed.fetch_add(1, Ordering::Relaxed);
         result
     }
 
-    /// Lists one level with a delimiter and returns the subfolders that
-    /// match the next key and are in scope.
-    async fn visit_level(&self, folder: &Folder) -> Result<Visit> {
-        let key = &self.keys[folder.values.len()];
-        let mut pages = self
-            .s3
+    fn listing(&self, prefix: &str) -> ListObjectsV2FluentBuilder {
+        self.s3
             .list_objects_v2()
             .bucket(self.table.location.bucket())
-            .prefix(&folder.prefix)
+            .prefix(prefix)
+            .set_max_keys(self.page_size)
+    }
+
+    /// Sends one request under the concurrency limit.
+    async fn first_page(&self, folder: &Folder) -> Result<ListObjectsV2Output> {
+        let _permit = self.permits.acquire().await;
+        self.listing(&folder.prefix)
+            .send()
+            .await
+            .map_err(|e| self.list_error(e, &folder.prefix))
+    }
+
+    /// Lists one level with a delimiter and returns the subfolders that
+    /// match the next key and are in scope.
+    async fn list_subfolders(&self, folder: &Folder) -> Result<Visit> {
+        let key = &self.keys[folder.values.len()];
+        let mut pages = self
+            .listing(&folder.prefix)
             .delimiter("/")
             .into_paginator()
             .send();
@@ -191,6 +236,7 @@ impl Walker<'_> {
                     visit.children.push(Folder {
                         prefix: child.to_string(),
                         values,
+                        first_page: None,
                     });
                 }
             }
@@ -198,19 +244,86 @@ impl Walker<'_> {
         Ok(visit)
     }
 
-    /// Lists everything below the parent of the leaf folders, skipping past
-    /// each leaf as soon as it is known to hold data.
-    async fn visit_leaf_parent(&self, folder: &Folder) -> Result<Visit> {
-        let mut leaves: BTreeMap<String, Leaf> = BTreeMap::new();
-        let mut nested: BTreeMap<String, String> = BTreeMap::new();
-        let mut start_after: Option<String> = None;
-        'listing: loop {
+    /// Reads the objects below a folder: one page settles a small subtree;
+    /// a larger one is split into subfolders, except at the level above the
+    /// leaves, which is read to the end, skipping past leaves with data.
+    async fn read_below(&self, mut folder: Folder) -> Result<Visit> {
+        let page = match folder.first_page.take() {
+            Some(page) => page,
+            None => self.first_page(&folder).await?,
+        };
+        let mut leaves = Leaves::default();
+        self.read_page(&folder, &page, &mut leaves);
+        if page.is_truncated() != Some(true) {
+            return Ok(self.finish(&folder, leaves));
+        }
+        if folder.values.len() + 1 == self.keys.len() {
+            self.read_leaf_parent_to_end(&folder, page, &mut leaves)
+                .await?;
+            return Ok(self.finish(&folder, leaves));
+        }
+        self.split(folder, page, leaves).await
+    }
+
+    /// A truncated first page above the leaf parent: list the subfolders,
+    /// keep what the page fully covered, visit the rest.
+    async fn split(
+        &self,
+        folder: Folder,
+        page: ListObjectsV2Output,
+        mut leaves: Leaves,
+    ) -> Result<Visit> {
+        let listed = self.list_subfolders(&folder).await?;
+        let first = first_key(&page).to_string();
+        let last = last_key(&page).to_string();
+        let mut page = Some(page);
+        let mut covered: Vec<String> = Vec::new();
+        let mut children = Vec::new();
+        for mut child in listed.children {
+            // Keys sort by bytes, and the page holds every key up to `last`:
+            // a subfolder that ends before `last` is complete in it.
+            if child.prefix < last && !last.starts_with(&child.prefix) {
+                let name = &child.prefix[folder.prefix.len()..];
+                covered.push(name.to_string());
+            } else {
+                // A subfolder that holds the whole page would read that
+                // same page again: hand it down instead.
+                if first.starts_with(&child.prefix) && last.starts_with(&child.prefix) {
+                    child.first_page = page.take();
+                }
+                children.push(child);
+            }
+        }
+        leaves
+            .by_path
+            .retain(|path, _| covered.iter().any(|c| path.starts_with(c.as_str())));
+        let mut visit = self.finish(&folder, leaves);
+        visit.children = children;
+        Ok(visit)
+    }
+
+    /// Reads the leaf parent's listing to the end, jumping past each leaf
+    /// that is known to hold data (or can never be a partition). Resumes
+    /// with `StartAfter`, never with the first page's continuation token:
+    /// that page may come from an ancestor's listing, whose token belongs
+    /// to another prefix.
+    async fn read_leaf_parent_to_end(
+        &self,
+        folder: &Folder,
+        first: ListObjectsV2Output,
+        leaves: &mut Leaves,
+    ) -> Result<()> {
+        let mut resume_after = last_key(&first).to_string();
+        loop {
+            let start_after = match leaves.last.as_ref() {
+                Some(last) if leaves.by_path.get(last).is_some_and(Leaf::settled) => {
+                    format!("{}{}/{}", folder.prefix, last, AFTER_ALL)
+                }
+                _ => resume_after.clone(),
+            };
             let mut pages = self
-                .s3
-                .list_objects_v2()
-                .bucket(self.table.location.bucket())
-                .prefix(&folder.prefix)
-                .set_start_after(start_after.take())
+                .listing(&folder.prefix)
+                .start_after(start_after)
                 .into_paginator()
                 .send();
             loop {
@@ -218,60 +331,29 @@ impl Walker<'_> {
                     let _permit = self.permits.acquire().await;
                     pages.next().await
                 };
-                let Some(page) = page else { break 'listing };
+                let Some(page) = page else { return Ok(()) };
                 let page = page.map_err(|e| self.list_error(e, &folder.prefix))?;
-                let last = self.read_leaf_page(folder, &page, &mut leaves, &mut nested);
-                if let Some(name) = last {
-                    if page.is_truncated() == Some(true)
-                        && leaves.get(&name).is_some_and(Leaf::settled)
-                    {
-                        start_after = Some(format!("{}{}/{}", folder.prefix, name, AFTER_ALL));
-                        continue 'listing;
-                    }
+                self.read_page(folder, &page, leaves);
+                if page.is_truncated() != Some(true) {
+                    return Ok(());
+                }
+                resume_after = last_key(&page).to_string();
+                let settled = leaves
+                    .last
+                    .as_ref()
+                    .and_then(|l| leaves.by_path.get(l))
+                    .is_some_and(Leaf::settled);
+                if settled {
+                    break;
                 }
             }
         }
-
-        let parent = self.table.location.with_prefix(&folder.prefix);
-        let mut visit = Visit::default();
-        for (name, leaf) in leaves {
-            if let Leaf::Partition { value, has_data } = leaf {
-                if has_data {
-                    let mut values = folder.values.clone();
-                    values.push(value);
-                    visit.partitions.push(DiscoveredPartition {
-                        values,
-                        location: parent.join(&name),
-                    });
-                } else {
-                    visit.empty_leaves += 1;
-                }
-            }
-        }
-        for (relative, value) in nested {
-            let values = vec![value];
-            if self.scope.accepts(&values) {
-                visit.partitions.push(DiscoveredPartition {
-                    values,
-                    location: parent.join(&relative),
-                });
-            }
-        }
-        Ok(visit)
     }
 
-    /// Records what one page shows about the leaves; returns the name of the
-    /// last leaf the page reached into.
-    fn read_leaf_page(
-        &self,
-        folder: &Folder,
-        page: &ListObjectsV2Output,
-        leaves: &mut BTreeMap<String, Leaf>,
-        nested: &mut BTreeMap<String, String>,
-    ) -> Option<String> {
-        let key = &self.keys[folder.values.len()];
-        let single_key = self.keys.len() == 1;
-        let mut last = None;
+    /// Records what one page shows about the leaves below `folder`.
+    fn read_page(&self, folder: &Folder, page: &ListObjectsV2Output, leaves: &mut Leaves) {
+        let depth = folder.values.len();
+        let levels = self.keys.len() - depth;
         for object in page.contents() {
             let Some(relative) = object
                 .key()
@@ -279,14 +361,18 @@ impl Walker<'_> {
             else {
                 continue;
             };
-            // Files directly in the parent belong to no leaf.
-            let Some((name, rest)) = relative.split_once('/') else {
+            let parts: Vec<&str> = relative.splitn(levels + 1, '/').collect();
+            // Objects above the leaf level belong to no partition.
+            if parts.len() <= levels {
                 continue;
-            };
+            }
+            let path = parts[..levels].join("/");
+            let rest = parts[levels];
             let size = object.size().unwrap_or(0);
             let leaf = leaves
-                .entry(name.to_string())
-                .or_insert_with(|| self.classify_leaf(name, key, &folder.values, single_key));
+                .by_path
+                .entry(path.clone())
+                .or_insert_with(|| self.classify(&parts[..levels], &folder.values));
             match leaf {
                 Leaf::Partition { has_data, .. } => {
                     if !*has_data && layout::is_data_object(rest, size) {
@@ -295,45 +381,74 @@ impl Walker<'_> {
                 }
                 Leaf::NestedFlat => {
                     if let Some((value, relative_folder)) =
-                        layout::nested_flat_value(relative, size, key)
+                        layout::nested_flat_value(relative, size, &self.keys[depth])
                     {
-                        nested.insert(relative_folder, value);
+                        leaves.nested.insert(relative_folder, value);
                     }
                 }
                 Leaf::Ignored => {}
             }
-            if last.as_deref() != Some(name) {
-                last = Some(name.to_string());
+            if leaves.last.as_deref() != Some(path.as_str()) {
+                leaves.last = Some(path);
             }
         }
-        last
     }
 
-    fn classify_leaf(
-        &self,
-        name: &str,
-        key: &PartitionKey,
-        values: &[String],
-        single_key: bool,
-    ) -> Leaf {
+    /// Matches the folder names from `values.len()` down to the leaf level
+    /// against their keys and the scope.
+    fn classify(&self, names: &[&str], values: &[String]) -> Leaf {
         // A single-key table's flat folders may nest (`2019/01/02/03/`):
         // the value comes from the whole path, found per object.
-        if single_key && !name.contains('=') && !layout::is_hidden(name) && !name.is_empty() {
+        let name = names[0];
+        if self.keys.len() == 1
+            && !name.is_empty()
+            && !name.contains('=')
+            && !layout::is_hidden(name)
+        {
             return Leaf::NestedFlat;
         }
-        let Some(value) = layout::folder_value(name, key) else {
-            return Leaf::Ignored;
-        };
         let mut all = values.to_vec();
-        all.push(value.clone());
-        if self.scope.accepts(&all) {
-            Leaf::Partition {
-                value,
-                has_data: false,
+        for (name, key) in names.iter().zip(&self.keys[values.len()..]) {
+            let Some(value) = layout::folder_value(name, key) else {
+                return Leaf::Ignored;
+            };
+            all.push(value);
+            if !self.scope.accepts(&all) {
+                return Leaf::Ignored;
             }
-        } else {
-            Leaf::Ignored
         }
+        Leaf::Partition {
+            values: all,
+            has_data: false,
+        }
+    }
+
+    /// Turns what was read into partitions and empty leaves.
+    fn finish(&self, folder: &Folder, leaves: Leaves) -> Visit {
+        let here = self.table.location.with_prefix(&folder.prefix);
+        let mut visit = Visit::default();
+        for (path, leaf) in leaves.by_path {
+            if let Leaf::Partition { values, has_data } = leaf {
+                if has_data {
+                    visit.partitions.push(DiscoveredPartition {
+                        values,
+                        location: here.join(&path),
+                    });
+                } else {
+                    visit.empty_leaves += 1;
+                }
+            }
+        }
+        for (relative, value) in leaves.nested {
+            let values = vec![value];
+            if self.scope.accepts(&values) {
+                visit.partitions.push(DiscoveredPartition {
+                    values,
+                    location: here.join(&relative),
+                });
+            }
+        }
+        visit
     }
 
     fn list_error(&self, err: SdkError<ListObjectsV2Error>, prefix: &str) -> Error {
@@ -353,4 +468,18 @@ impl Walker<'_> {
             source: Box::new(err),
         }
     }
+}
+
+fn first_key(page: &ListObjectsV2Output) -> &str {
+    page.contents()
+        .first()
+        .and_then(|o| o.key())
+        .unwrap_or_default()
+}
+
+fn last_key(page: &ListObjectsV2Output) -> &str {
+    page.contents()
+        .last()
+        .and_then(|o| o.key())
+        .unwrap_or_default()
 }
