@@ -59,7 +59,8 @@ pub struct RunArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
-    /// More detail on stderr: settings in use and request counts.
+    /// More detail: settings and request counts on stderr, and every
+    /// partition changed (not only in dry runs) on stdout.
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
     /// Only the summary: no per-partition lines, no progress bar.

@@ -36,6 +36,10 @@ impl glutil::progress::Progress for TerminalProgress {
         ));
     }
 
+    fn step(&self, description: &str) {
+        self.bar.set_message(description.to_string());
+    }
+
     fn applied(&self, done: u64, total: u64) {
         if self.bar.length() != Some(total) {
             self.bar.set_length(total);

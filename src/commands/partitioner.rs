@@ -117,9 +117,14 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
     } else {
         "create"
     };
+    // A dry run lists its whole plan; a real run lists what it created only
+    // with -v, so a big first run does not bury its summary.
+    let list_plan = report.dry_run || output.verbose > 0;
     if !output.quiet {
-        for p in &report.to_create {
-            writeln!(out, "{verb} {} {}", values_text(&p.values), p.location)?;
+        if list_plan {
+            for p in &report.to_create {
+                writeln!(out, "{verb} {} {}", values_text(&p.values), p.location)?;
+            }
         }
         for c in &report.conflicts {
             let locations: Vec<String> = c.locations.iter().map(|l| l.to_string()).collect();

@@ -89,6 +89,10 @@ pub async fn run(
         page_size: None,
     };
     let discovery = discover(&aws.s3, &table, &walk, progress).await?;
+    progress.step(&format!(
+        "checking {} partitions against the catalog",
+        discovery.partitions.len()
+    ));
 
     let values: Vec<Vec<String>> = discovery
         .partitions
@@ -119,6 +123,7 @@ pub async fn run(
         folders_listed: discovery.folders_listed,
     };
     if !options.dry_run && !report.to_create.is_empty() {
+        progress.step("creating partitions");
         let outcome = catalog
             .create_partitions(&table, &report.to_create, options.concurrency, progress)
             .await;

@@ -10,6 +10,11 @@ pub trait Progress: Send + Sync {
         let _ = (listed, queued, found);
     }
 
+    /// A new step began, described for people (`checking the catalog`).
+    fn step(&self, description: &str) {
+        let _ = description;
+    }
+
     /// A batched write finished `done` of `total` items.
     fn applied(&self, done: u64, total: u64) {
         let _ = (done, total);
