@@ -10,7 +10,7 @@ cargo build --release --locked --bin partitioner
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # The server exits by itself when this script does.
-"$python" tests/fixtures/moto_lab.py > "$work/port" &
+"$python" tests/fixtures/moto_lab.py --latency-ms 0 > "$work/port" &
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 port="$(awk '{print $2}' "$work/port")"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1

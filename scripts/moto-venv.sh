@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Creates (once) the project's Python venv with moto, and prints its python.
-# Usage: scripts/moto-venv.sh [VENV_DIR]   (default: .venv at the repo root)
+# Creates (once) a Python venv with pinned requirements, and prints its
+# python. Usage: scripts/moto-venv.sh [VENV_DIR [REQUIREMENTS]]
+# (defaults: .venv at the repo root with tests/fixtures/requirements.txt)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${1:-$root/.venv}"
-req="$root/tests/fixtures/requirements.txt"
+req="${2:-$root/tests/fixtures/requirements.txt}"
 stamp="$venv/.requirements"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" >&2

@@ -60,6 +60,7 @@ fn start_local_moto() -> String {
     let python = String::from_utf8(setup.stdout).expect("utf-8 path");
     let mut child = Command::new(python.trim())
         .arg(root.join("tests/fixtures/moto_lab.py"))
+        .args(["--latency-ms", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

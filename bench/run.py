@@ -1,0 +1,225 @@
+"""Benchmark glutil (this project) against glutil 1.0.0 on the moto lab.
+
+For every case and every tool, a fresh lab is started and seeded in-process
+with identical data, the tool runs once, and the lab reports what it was
+asked. Printed per case: wall time of each tool and their ratio, requests
+per operation, sequential rounds and the round-trip bound (rounds x
+latency), our peak memory, and whether the catalog ended as expected.
+
+Run it through bench/run.sh, which builds the binaries and the venv.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = ROOT / "tests" / "fixtures" / "moto_lab.py"
+OURS = ROOT / "target" / "release"
+PEER = Path(sys.executable).parent / "glutil"
+REGION = "us-east-1"
+
+
+class Lab:
+    """One moto lab process."""
+
+    def __init__(self, latency_ms: float, fault_rate: float = 0.0):
+        self.process = subprocess.Popen(
+            [sys.executable, str(LAB), "--latency-ms", str(latency_ms), "--fault-rate", str(fault_rate)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        line = self.process.stdout.readline().split()
+        if len(line) != 2 or line[0] != "port":
+            raise RuntimeError(f"the lab did not start: {line}")
+        self.url = f"http://127.0.0.1:{line[1]}"
+
+    def call(self, path: str, body=None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def hourly_folders(days: int, start=datetime.datetime(2019, 1, 1)):
+    """(values, folder) for every hour of `days` days, Hive style."""
+    for h in range(days * 24):
+        t = start + datetime.timedelta(hours=h)
+        values = [f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}"]
+        yield values, f"year={values[0]}/month={values[1]}/day={values[2]}/hour={values[3]}/"
+
+
+def storage_descriptor(location: str) -> dict:
+    return {
+        "Location": location,
+        "Columns": [{"Name": "id", "Type": "string"}, {"Name": "payload", "Type": "string"}],
+        "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+        "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+        "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+    }
+
+
+def seed_hourly(lab: Lab, days: int, in_catalog: bool) -> dict:
+    """An hourly table with one object per hour; optionally every partition
+    already in the catalog. Returns the names."""
+    names = {"bucket": "bench-data", "database": "bench", "table": "hourly"}
+    root = f"s3://{names['bucket']}/events/"
+    folders = list(hourly_folders(days))
+    ops = [
+        {"op": "objects", "bucket": names["bucket"], "keys": [f"events/{f}part-00000.json" for _, f in folders]},
+        {
+            "op": "table",
+            "database": names["database"],
+            "table_input": {
+                "Name": names["table"],
+                "TableType": "EXTERNAL_TABLE",
+                "PartitionKeys": [{"Name": k, "Type": "string"} for k in ("year", "month", "day", "hour")],
+                "StorageDescriptor": storage_descriptor(root),
+            },
+        },
+    ]
+    if in_catalog:
+        ops.append(
+            {
+                "op": "partitions",
+                "database": names["database"],
+                "table": names["table"],
+                "partition_inputs": [
+                    {"Values": v, "StorageDescriptor": storage_descriptor(root + f)} for v, f in folders
+                ],
+            }
+        )
+    lab.call("/_lab/seed", ops)
+    return names
+
+
+def run_tool(command: list[str], env: dict) -> dict:
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "max_rss_kb": usage.ru_maxrss, "exit_code": code, "stderr": stderr[-2000:]}
+
+
+def measure(tool: str, case: dict, latency_ms: float) -> dict:
+    with Lab(latency_ms) as lab:
+        names = seed_hourly(lab, case["days"], case["in_catalog"])
+        lab.call("/_lab/reset", {})
+        env = dict(os.environ)
+        env.update(
+            {
+                "AWS_ENDPOINT_URL": lab.url,
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+            }
+        )
+        env.pop("AWS_PROFILE", None)
+        if tool == "glutil 1.0.0":
+            command = [str(PEER), *case["peer_args"], names["database"], names["table"]]
+        else:
+            command = [str(OURS / case["binary"]), names["database"], names["table"], "-q"]
+        result = run_tool(command, env)
+        stats = lab.call("/_lab/stats")
+        partitions = lab.call(f"/_lab/partitions?database={names['database']}&table={names['table']}")["partitions"]
+    result.update(stats)
+    result["catalog_partitions"] = len(partitions)
+    result["bound_s"] = stats["rounds"] * latency_ms / 1000.0
+    return result
+
+
+CASES = {
+    "partitioner-1y": {
+        "title": "partitioner, one year hourly (8,760 partitions), empty catalog",
+        "days": 365,
+        "in_catalog": False,
+        "binary": "partitioner",
+        "peer_args": ["create-partitions"],
+        "expect_partitions": 8760,
+    },
+    "partitioner-1y-noop": {
+        "title": "partitioner, one year hourly, everything already in the catalog",
+        "days": 365,
+        "in_catalog": True,
+        "binary": "partitioner",
+        "peer_args": ["create-partitions"],
+        "expect_partitions": 8760,
+    },
+    "partitioner-3y": {
+        "title": "partitioner, three years hourly (26,280 partitions), empty catalog",
+        "days": 365 * 3,
+        "in_catalog": False,
+        "binary": "partitioner",
+        "peer_args": ["create-partitions"],
+        "expect_partitions": 26280,
+    },
+}
+
+
+def report(name: str, case: dict, results: dict, latency_ms: float) -> None:
+    peer, ours = results["glutil 1.0.0"], results["glutil (rust)"]
+    print(f"\n== {name}: {case['title']}; latency {latency_ms:g} ms per request")
+    print(f"   {'':14} {'wall s':>8} {'requests':>9} {'rounds':>7} {'bound s':>8} {'wall/bound':>10} {'max RSS MB':>10}  catalog")
+    for tool, r in results.items():
+        ok = "ok" if r["catalog_partitions"] == case["expect_partitions"] and r["exit_code"] == 0 else "WRONG"
+        ratio = r["wall_s"] / r["bound_s"] if r["bound_s"] else float("nan")
+        print(
+            f"   {tool:14} {r['wall_s']:8.2f} {r['requests']:9d} {r['rounds']:7d} {r['bound_s']:8.2f}"
+            f" {ratio:10.1f} {r['max_rss_kb'] / 1024:10.1f}  {r['catalog_partitions']} {ok}"
+            + (f" (exit {r['exit_code']}: {r['stderr'].strip()[-300:]})" if r["exit_code"] else "")
+        )
+    print(f"   speedup: {peer['wall_s'] / ours['wall_s']:.1f}x")
+    print(f"   {'requests per operation':30} {'glutil 1.0.0':>12} {'ours':>8}   moto service s: {'glutil':>7} {'ours':>7}")
+    for op in sorted(set(peer["counts"]) | set(ours["counts"])):
+        print(
+            f"   {op:30} {peer['counts'].get(op, 0):12d} {ours['counts'].get(op, 0):8d}"
+            f"   {'':15} {peer['service_s'].get(op, 0):7.2f} {ours['service_s'].get(op, 0):7.2f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, from: {', '.join(CASES)}")
+    parser.add_argument("--json", help="also write every figure to this file")
+    args = parser.parse_args()
+    chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in CASES]
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
+
+    everything = {}
+    for name in chosen:
+        case = CASES[name]
+        results = {}
+        for tool in ("glutil 1.0.0", "glutil (rust)"):
+            results[tool] = measure(tool, case, args.latency_ms)
+        report(name, case, results, args.latency_ms)
+        everything[name] = results
+    if args.json:
+        Path(args.json).write_text(json.dumps(everything, indent=2))
+
+
+if __name__ == "__main__":
+    main()
