@@ -48,34 +48,83 @@ pub fn endpoint() -> &'static str {
 }
 
 fn start_local_moto() -> String {
-    let root = repo_root();
-    let setup = Command::new(root.join("scripts/moto-venv.sh"))
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run scripts/moto-venv.sh (needs python3 with venv and pip)");
-    assert!(
-        setup.status.success(),
-        "scripts/moto-venv.sh failed; install python3-venv or set MOTO_ENDPOINT"
-    );
-    let python = String::from_utf8(setup.stdout).expect("utf-8 path");
-    let mut child = Command::new(python.trim())
-        .arg(root.join("tests/fixtures/moto_lab.py"))
-        .args(["--latency-ms", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
-        .expect("read moto's port");
-    let port = line
-        .trim()
-        .strip_prefix("port ")
-        .unwrap_or_else(|| panic!("moto did not report a port: {line:?}"));
-    // The child watches this process and exits with it.
-    std::mem::forget(child);
-    format!("http://127.0.0.1:{port}")
+    Lab::start(0.0, 0.0).endpoint
+}
+
+/// The project venv's python, creating the venv on first use.
+fn lab_python() -> &'static str {
+    static PYTHON: OnceLock<String> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let setup = Command::new(repo_root().join("scripts/moto-venv.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/moto-venv.sh (needs python3 with venv and pip)");
+        assert!(
+            setup.status.success(),
+            "scripts/moto-venv.sh failed; install python3-venv or set MOTO_ENDPOINT"
+        );
+        String::from_utf8(setup.stdout)
+            .expect("utf-8 path")
+            .trim()
+            .to_string()
+    })
+}
+
+/// A moto lab process of its own (tests/fixtures/moto_lab.py): latency,
+/// throttling faults, request counts and in-process seeding. It exits when
+/// this test process does.
+pub struct Lab {
+    pub endpoint: String,
+}
+
+impl Lab {
+    pub fn start(latency_ms: f64, fault_rate: f64) -> Self {
+        let mut child = Command::new(lab_python())
+            .arg(repo_root().join("tests/fixtures/moto_lab.py"))
+            .args(["--latency-ms", &latency_ms.to_string()])
+            .args(["--fault-rate", &fault_rate.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("read moto's port");
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .unwrap_or_else(|| panic!("moto did not report a port: {line:?}"))
+            .to_string();
+        // The child watches this process and exits with it.
+        std::mem::forget(child);
+        Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Calls a `/_lab/` control endpoint: POST with a JSON body, or GET.
+    pub fn call(&self, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).expect("connect to the lab");
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        let method = if body.is_some() { "POST" } else { "GET" };
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            payload.len()
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(
+            head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+            "{response}"
+        );
+        serde_json::from_str(body).expect("JSON from the lab")
+    }
 }
 
 #[cfg(feature = "docker")]
@@ -278,6 +327,19 @@ impl Run {
 /// Runs a built binary against moto with test credentials and no profile.
 pub fn run(binary: &str, args: &[&str]) -> Run {
     run_path(Path::new(binary), args)
+}
+
+/// Runs a built binary against another server (a lab of its own).
+pub fn run_at(endpoint: &str, binary: &str, args: &[&str]) -> Run {
+    let output = command(Path::new(binary), args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .output()
+        .unwrap_or_else(|e| panic!("run {binary}: {e}"));
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// A command for a binary, set up for moto with test credentials.
