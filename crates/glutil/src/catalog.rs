@@ -231,18 +231,38 @@ impl Catalog {
         })
     }
 
-    /// Reads every partition of a table with GetPartitions, in `segments`
-    /// parallel segments (1 to 10), following every page. Partitions are
+    /// Reads every partition of a table with GetPartitions, following
+    /// every page. A table that fits in one page costs one request; a larger
+    /// one is read again in [`MAX_SEGMENTS`] segments in parallel, so big
+    /// tables take a tenth of the sequential pages. Partitions are
     /// deduplicated by values, because some servers (moto) ignore segments
     /// and return everything to each. With `exclude_schema`, Glue leaves out
-    /// the column lists, which are most of each partition's size.
+    /// the column lists, most of each partition's size.
     pub async fn all_partitions(
         &self,
         table: &Table,
-        segments: i32,
         exclude_schema: bool,
     ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
-        let total = segments.clamp(1, MAX_SEGMENTS);
+        let first = self
+            .get_partitions(table, exclude_schema)
+            .send()
+            .await
+            .map_err(|e| glue_error("GetPartitions", table.qualified_name(), e))?;
+        if first.next_token().is_none() {
+            return Ok(first.partitions().to_vec());
+        }
+        self.read_segments(table, MAX_SEGMENTS, exclude_schema)
+            .await
+    }
+
+    /// Reads a table's partitions in `total` parallel segments.
+    pub async fn read_segments(
+        &self,
+        table: &Table,
+        total: i32,
+        exclude_schema: bool,
+    ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
+        let total = total.clamp(1, MAX_SEGMENTS);
         let per_segment: Vec<Vec<aws_sdk_glue::types::Partition>> = stream::iter(0..total)
             .map(|number| self.read_segment(table, number, total, exclude_schema))
             .buffer_unordered(total as usize)
@@ -257,6 +277,19 @@ impl Catalog {
         Ok(by_values.into_values().collect())
     }
 
+    fn get_partitions(
+        &self,
+        table: &Table,
+        exclude_schema: bool,
+    ) -> aws_sdk_glue::operation::get_partitions::builders::GetPartitionsFluentBuilder {
+        self.glue
+            .get_partitions()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(&table.database)
+            .table_name(&table.name)
+            .exclude_column_schema(exclude_schema)
+    }
+
     async fn read_segment(
         &self,
         table: &Table,
@@ -264,23 +297,16 @@ impl Catalog {
         total: i32,
         exclude_schema: bool,
     ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
-        let mut request = self
-            .glue
-            .get_partitions()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(&table.database)
-            .table_name(&table.name)
-            .exclude_column_schema(exclude_schema);
-        if total > 1 {
-            request = request.segment(
-                Segment::builder()
-                    .segment_number(number)
-                    .total_segments(total)
-                    .build()
-                    .expect("segment fields are set"),
-            );
-        }
-        let mut pages = request.into_paginator().send();
+        let segment = Segment::builder()
+            .segment_number(number)
+            .total_segments(total)
+            .build()
+            .expect("segment fields are set");
+        let mut pages = self
+            .get_partitions(table, exclude_schema)
+            .segment(segment)
+            .into_paginator()
+            .send();
         let mut partitions = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| glue_error("GetPartitions", table.qualified_name(), e))?;
@@ -621,55 +647,70 @@ mod tests {
         assert!(found.iter().all(|p| p.location.is_some()));
     }
 
-    #[tokio::test]
-    async fn get_partitions_follows_every_page() {
-        let page = |range: std::ops::Range<usize>, token: Option<&str>| {
-            let mut out = GetPartitionsOutput::builder().set_next_token(token.map(str::to_string));
-            for i in range {
-                out = out.partitions(partition(&[i.to_string()]));
-            }
-            out.build()
-        };
-        let rule = mock!(Client::get_partitions)
-            .sequence()
-            .output(move || page(0..1000, Some("t1")))
-            .output(move || page(1000..2000, Some("t2")))
-            .output(move || page(2000..2100, None))
-            .build();
-        let glue = mock_client!(aws_sdk_glue, RuleMode::Sequential, [&rule]);
-        let all = Catalog::new(glue, None)
-            .all_partitions(&table(), 1, true)
-            .await
-            .unwrap();
-        assert_eq!(all.len(), 2100);
-        assert_eq!(rule.num_calls(), 3);
+    fn page(range: std::ops::Range<usize>, token: Option<&str>) -> GetPartitionsOutput {
+        let mut out = GetPartitionsOutput::builder().set_next_token(token.map(str::to_string));
+        for i in range {
+            out = out.partitions(partition(&[i.to_string()]));
+        }
+        out.build()
     }
 
     #[tokio::test]
-    async fn segments_are_read_in_parallel_and_deduplicated() {
-        let segments = Arc::new(Mutex::new(Vec::new()));
-        let seen = segments.clone();
-        // Like moto: ignore the segment and return everything each time.
-        let rule = mock!(Client::get_partitions).then_compute_output(move |req| {
-            let s = req.segment().unwrap();
-            seen.lock()
-                .unwrap()
-                .push((s.segment_number(), s.total_segments()));
+    async fn a_table_of_one_page_costs_one_request() {
+        let rule = mock!(Client::get_partitions).then_compute_output(|req| {
+            assert!(req.segment().is_none());
             assert_eq!(req.exclude_column_schema(), Some(true));
-            let mut out = GetPartitionsOutput::builder();
-            for i in 0..30 {
-                out = out.partitions(partition(&[i.to_string()]));
-            }
-            out.build()
+            page(0..700, None)
         });
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
         let all = Catalog::new(glue, None)
-            .all_partitions(&table(), 4, true)
+            .all_partitions(&table(), true)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 700);
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_larger_table_is_read_in_ten_segments_following_every_page() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        // Segment n holds partitions n*300 .. n*300+300, in pages of 100.
+        let rule = mock!(Client::get_partitions).then_compute_output(move |req| {
+            let Some(segment) = req.segment() else {
+                return page(0..1000, Some("more"));
+            };
+            assert_eq!(segment.total_segments(), 10);
+            let n = segment.segment_number() as usize;
+            let offset: usize = req.next_token().map_or(0, |t| t.parse().unwrap());
+            seen.lock().unwrap().push((n, offset));
+            let start = n * 300 + offset;
+            let next = (offset + 100 < 300).then(|| (offset + 100).to_string());
+            page(start..start + 100, next.as_deref())
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let all = Catalog::new(glue, None)
+            .all_partitions(&table(), true)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3000);
+        let mut calls = calls.lock().unwrap().clone();
+        calls.sort_unstable();
+        assert_eq!(calls.len(), 30, "three pages in each of ten segments");
+        assert_eq!(calls[0], (0, 0));
+        assert_eq!(calls[29], (9, 200));
+    }
+
+    #[tokio::test]
+    async fn segments_that_a_server_ignores_are_deduplicated() {
+        // Like moto: ignore the segment and return everything each time.
+        let rule = mock!(Client::get_partitions).then_compute_output(|_| page(0..30, None));
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let all = Catalog::new(glue, None)
+            .read_segments(&table(), 4, true)
             .await
             .unwrap();
         assert_eq!(all.len(), 30);
-        let mut segments = segments.lock().unwrap().clone();
-        segments.sort_unstable();
-        assert_eq!(segments, [(0, 4), (1, 4), (2, 4), (3, 4)]);
+        assert_eq!(rule.num_calls(), 4);
     }
 }

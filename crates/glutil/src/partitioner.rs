@@ -83,28 +83,41 @@ pub async fn run(
         options.limit_days,
         options.today,
     )?;
+    let whole_table = scope.is_everything();
     let walk = WalkOptions {
         concurrency: options.concurrency,
         scope,
         page_size: None,
     };
-    let discovery = discover(&aws.s3, &table, &walk, progress).await?;
-    progress.step(&format!(
-        "checking {} partitions against the catalog",
-        discovery.partitions.len()
-    ));
-
-    let values: Vec<Vec<String>> = discovery
-        .partitions
-        .iter()
-        .map(|p| p.values.clone())
-        .collect();
-    let existing: HashSet<Vec<String>> = catalog
-        .partitions_by_values(&table, &values, options.concurrency)
-        .await?
-        .into_iter()
-        .map(|p| p.values)
-        .collect();
+    let (discovery, existing): (_, HashSet<Vec<String>>) = if whole_table {
+        // The whole table is walked, so the whole catalog is read, while the
+        // walk runs: values only (no column lists), no round after the walk.
+        let (discovery, partitions) = tokio::try_join!(
+            discover(&aws.s3, &table, &walk, progress),
+            catalog.all_partitions(&table, true)
+        )?;
+        let existing = partitions.iter().map(|p| p.values().to_vec()).collect();
+        (discovery, existing)
+    } else {
+        // A narrow walk finds few partitions: look up just those.
+        let discovery = discover(&aws.s3, &table, &walk, progress).await?;
+        progress.step(&format!(
+            "checking {} partitions against the catalog",
+            discovery.partitions.len()
+        ));
+        let values: Vec<Vec<String>> = discovery
+            .partitions
+            .iter()
+            .map(|p| p.values.clone())
+            .collect();
+        let existing = catalog
+            .partitions_by_values(&table, &values, options.concurrency)
+            .await?
+            .into_iter()
+            .map(|p| p.values)
+            .collect();
+        (discovery, existing)
+    };
     let plan = plan_creates(&discovery.partitions, &existing);
 
     let mut report = PartitionerReport {

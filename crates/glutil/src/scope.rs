@@ -133,6 +133,11 @@ impl WalkScope {
         Ok(Self { fixed, window })
     }
 
+    /// True when nothing is narrowed: the walk covers the whole table.
+    pub fn is_everything(&self) -> bool {
+        self.fixed.is_empty() && self.window.is_none()
+    }
+
     /// True when the scope narrows the values of level `depth` (a fixed
     /// `--prefix` value or a `--limit-days` date level): a walk should list
     /// such a level's folders and enter only those in scope, rather than
@@ -256,6 +261,8 @@ mod tests {
         assert!((0..4).all(|d| s.restricts(d)));
         assert!(!s.restricts(4));
         assert!(!WalkScope::everything().restricts(0));
+        assert!(WalkScope::everything().is_everything());
+        assert!(!s.is_everything());
     }
 
     #[test]
