@@ -118,7 +118,13 @@ def run_tool(command: list[str], env: dict) -> dict:
     stderr = process.stderr.read().decode(errors="replace")
     process.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    return {"wall_s": wall, "max_rss_kb": usage.ru_maxrss, "exit_code": code, "stderr": stderr[-2000:]}
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "max_rss_kb": usage.ru_maxrss,
+        "exit_code": code,
+        "stderr": stderr[-2000:],
+    }
 
 
 def measure(tool: str, case: dict, latency_ms: float) -> dict:
@@ -180,22 +186,36 @@ CASES = {
 def report(name: str, case: dict, results: dict, latency_ms: float) -> None:
     peer, ours = results["glutil 1.0.0"], results["glutil (rust)"]
     print(f"\n== {name}: {case['title']}; latency {latency_ms:g} ms per request")
-    print(f"   {'':14} {'wall s':>8} {'requests':>9} {'rounds':>7} {'bound s':>8} {'wall/bound':>10} {'max RSS MB':>10}  catalog")
+    print(
+        f"   {'':14} {'wall s':>8} {'cpu s':>6} {'requests':>9} {'rounds':>7} {'bound s':>8}"
+        f" {'wall/bound':>10} {'max RSS MB':>10}  catalog"
+    )
     for tool, r in results.items():
         ok = "ok" if r["catalog_partitions"] == case["expect_partitions"] and r["exit_code"] == 0 else "WRONG"
         ratio = r["wall_s"] / r["bound_s"] if r["bound_s"] else float("nan")
         print(
-            f"   {tool:14} {r['wall_s']:8.2f} {r['requests']:9d} {r['rounds']:7d} {r['bound_s']:8.2f}"
+            f"   {tool:14} {r['wall_s']:8.2f} {r['cpu_s']:6.2f} {r['requests']:9d} {r['rounds']:7d} {r['bound_s']:8.2f}"
             f" {ratio:10.1f} {r['max_rss_kb'] / 1024:10.1f}  {r['catalog_partitions']} {ok}"
             + (f" (exit {r['exit_code']}: {r['stderr'].strip()[-300:]})" if r["exit_code"] else "")
         )
-    print(f"   speedup: {peer['wall_s'] / ours['wall_s']:.1f}x")
+    print(
+        f"   speedup: {peer['wall_s'] / ours['wall_s']:.1f}x;"
+        f" round-trip bounds: {peer['bound_s'] / ours['bound_s']:.0f}x apart;"
+        f" moto CPU: glutil {peer['server_cpu_s']:.2f} s, ours {ours['server_cpu_s']:.2f} s"
+    )
     print(f"   {'requests per operation':30} {'glutil 1.0.0':>12} {'ours':>8}   moto service s: {'glutil':>7} {'ours':>7}")
     for op in sorted(set(peer["counts"]) | set(ours["counts"])):
         print(
             f"   {op:30} {peer['counts'].get(op, 0):12d} {ours['counts'].get(op, 0):8d}"
             f"   {'':15} {peer['service_s'].get(op, 0):7.2f} {ours['service_s'].get(op, 0):7.2f}"
         )
+
+
+FOOTNOTE = """
+   cpu s: the tool's own CPU. moto CPU: what the server process spent; moto serves
+   one request at a time on one core (Python's GIL), so a tool cannot finish before
+   moto CPU + its rounds x latency. moto service s: time requests spent inside moto;
+   concurrent requests wait on each other there, so those can add up beyond wall time."""
 
 
 def main() -> None:
@@ -217,6 +237,7 @@ def main() -> None:
             results[tool] = measure(tool, case, args.latency_ms)
         report(name, case, results, args.latency_ms)
         everything[name] = results
+    print(FOOTNOTE)
     if args.json:
         Path(args.json).write_text(json.dumps(everything, indent=2))
 
