@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
@@ -324,15 +324,15 @@ impl Run {
     }
 }
 
-/// Runs a built binary against moto with test credentials and no profile.
+/// Runs a built binary against the shared moto with test credentials and
+/// no profile.
 pub fn run(binary: &str, args: &[&str]) -> Run {
-    run_path(Path::new(binary), args)
+    run_at(endpoint(), binary, args)
 }
 
 /// Runs a built binary against another server (a lab of its own).
 pub fn run_at(endpoint: &str, binary: &str, args: &[&str]) -> Run {
-    let output = command(Path::new(binary), args)
-        .env("AWS_ENDPOINT_URL", endpoint)
+    let output = command(endpoint, binary, args)
         .output()
         .unwrap_or_else(|e| panic!("run {binary}: {e}"));
     Run {
@@ -342,12 +342,12 @@ pub fn run_at(endpoint: &str, binary: &str, args: &[&str]) -> Run {
     }
 }
 
-/// A command for a binary, set up for moto with test credentials.
-fn command(binary: &Path, args: &[&str]) -> Command {
+/// A command for a binary, set up for a server with test credentials.
+fn command(endpoint: &str, binary: &str, args: &[&str]) -> Command {
     let mut command = Command::new(binary);
     command
         .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", REGION)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -361,7 +361,7 @@ fn command(binary: &Path, args: &[&str]) -> Command {
 /// Runs a binary whose stdout reader goes away after the first line, as
 /// `| head -n 1` does; returns the exit code and stderr.
 pub fn run_into_closed_pipe(binary: &str, args: &[&str]) -> (i32, String) {
-    let mut child = command(Path::new(binary), args)
+    let mut child = command(endpoint(), binary, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -377,17 +377,6 @@ pub fn run_into_closed_pipe(binary: &str, args: &[&str]) -> (i32, String) {
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn run_path(binary: &Path, args: &[&str]) -> Run {
-    let output = command(binary, args)
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// Hive-style hourly keys for `days` days from 2019-01-01, one object each.
