@@ -18,6 +18,9 @@ pub const EXIT_FAILURE: u8 = 1;
 /// that is not in S3, a missing bucket, an invalid option).
 pub const EXIT_BAD_INPUT: u8 = 2;
 
+/// Exit code: `list-missing --fail-if-any` found missing partitions.
+pub const EXIT_FOUND: u8 = 3;
+
 /// The exit-code table every `--help` ends with.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -25,7 +28,8 @@ Exit codes:
   1  failure: some changes failed, or AWS returned an error
   2  bad usage or bad input: unknown database or table, a table without
      partition keys, a location that is not in S3, a missing bucket,
-     an invalid option
+     an invalid option, delete-all without --yes and no terminal
+  3  list-missing --fail-if-any: missing partitions were found
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
 standard AWS SDK variables are honoured; the flags override them.";

@@ -1,3 +1,4 @@
 //! One module per command; each binary in `bin/` runs one of them.
 
+pub mod cleanup;
 pub mod partitioner;

@@ -280,6 +280,38 @@ impl Moto {
         table
     }
 
+    /// Adds partitions with the given values and locations (and a custom
+    /// parameter), through BatchCreatePartition.
+    pub async fn add_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        partitions: &[(Vec<String>, String)],
+    ) {
+        for chunk in partitions.chunks(100) {
+            let inputs = chunk
+                .iter()
+                .map(|(values, location)| {
+                    aws_sdk_glue::types::PartitionInput::builder()
+                        .set_values(Some(values.clone()))
+                        .storage_descriptor(StorageDescriptor::builder().location(location).build())
+                        .parameters("owner", "tests")
+                        .build()
+                })
+                .collect();
+            let out = self
+                .glue
+                .batch_create_partition()
+                .database_name(db)
+                .table_name(table)
+                .set_partition_input_list(Some(inputs))
+                .send()
+                .await
+                .unwrap();
+            assert!(out.errors().is_empty(), "{:?}", out.errors());
+        }
+    }
+
     /// Every partition of a table as (values, location), sorted.
     pub async fn partitions(&self, db: &str, table: &str) -> Vec<(Vec<String>, String)> {
         let mut pages = self

@@ -15,6 +15,8 @@ use crate::table::{DiscoveredPartition, PartitionKey, Table};
 
 /// BatchCreatePartition takes at most 100 partitions per request.
 pub const CREATE_BATCH: usize = 100;
+/// BatchDeletePartition takes at most 25 partitions per request.
+pub const DELETE_BATCH: usize = 25;
 /// BatchGetPartition takes at most 1000 keys per request.
 pub const GET_BATCH: usize = 1000;
 /// GetPartitions splits a table into at most 10 segments read in parallel.
@@ -49,6 +51,17 @@ pub struct PartitionFailure {
     pub code: String,
     /// Glue's message.
     pub message: String,
+}
+
+/// What a batched delete did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeleteOutcome {
+    /// Partitions this run deleted.
+    pub deleted: u64,
+    /// Partitions that were already gone (EntityNotFound).
+    pub already_gone: u64,
+    /// Partitions that could not be deleted.
+    pub failed: Vec<PartitionFailure>,
 }
 
 /// What a batched create did.
@@ -328,95 +341,194 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> CreateOutcome {
-        let total = partitions.len() as u64;
-        let mut outcome = CreateOutcome::default();
-        let mut done = 0;
-        let mut batches = stream::iter(partitions.chunks(CREATE_BATCH))
-            .map(|chunk| self.create_batch(table, chunk))
-            .buffer_unordered(concurrency.max(1));
-        while let Some(batch) = batches.next().await {
-            done += batch.created + batch.already_existed + batch.failed.len() as u64;
-            outcome.created += batch.created;
-            outcome.already_existed += batch.already_existed;
-            outcome.failed.extend(batch.failed);
-            progress.applied(done, total);
+        let outcome = write_in_batches(
+            partitions,
+            |p| &p.values,
+            CREATE_BATCH,
+            concurrency,
+            "AlreadyExistsException",
+            progress,
+            |batch: Vec<&DiscoveredPartition>| async move {
+                let inputs = batch.iter().map(|p| partition_input(table, p)).collect();
+                let output = self
+                    .glue
+                    .batch_create_partition()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(&table.database)
+                    .table_name(&table.name)
+                    .set_partition_input_list(Some(inputs))
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+                Ok(output.errors().iter().map(entry_error).collect())
+            },
+        )
+        .await;
+        CreateOutcome {
+            created: outcome.applied,
+            already_existed: outcome.benign,
+            failed: outcome.failed,
         }
-        outcome.failed.sort_by(|a, b| a.values.cmp(&b.values));
-        outcome
     }
 
-    async fn create_batch(&self, table: &Table, chunk: &[DiscoveredPartition]) -> CreateOutcome {
-        let mut pending: Vec<&DiscoveredPartition> = chunk.iter().collect();
-        let mut outcome = CreateOutcome::default();
-        for round in 0..=ENTRY_RETRY_ROUNDS {
-            if round > 0 {
-                tokio::time::sleep(backoff(round)).await;
-            }
-            let inputs = pending.iter().map(|p| partition_input(table, p)).collect();
-            let response = self
-                .glue
-                .batch_create_partition()
-                .set_catalog_id(self.catalog_id.clone())
-                .database_name(&table.database)
-                .table_name(&table.name)
-                .set_partition_input_list(Some(inputs))
-                .send()
-                .await;
-            let output = match response {
-                Ok(output) => output,
-                Err(err) => {
-                    let message = DisplayErrorContext(&err).to_string();
-                    outcome
-                        .failed
-                        .extend(pending.iter().map(|p| PartitionFailure {
-                            values: p.values.clone(),
-                            code: "RequestFailed".to_string(),
-                            message: message.clone(),
-                        }));
-                    return outcome;
-                }
-            };
-            let mut errors: BTreeMap<&[String], (String, String)> = BTreeMap::new();
-            for e in output.errors() {
-                let detail = e.error_detail();
-                errors.insert(
-                    e.partition_values(),
-                    (
-                        detail
-                            .and_then(|d| d.error_code())
-                            .unwrap_or("Unknown")
-                            .to_string(),
-                        detail
-                            .and_then(|d| d.error_message())
-                            .unwrap_or("")
-                            .to_string(),
-                    ),
-                );
-            }
-            let last_round = round == ENTRY_RETRY_ROUNDS;
-            let mut retry = Vec::new();
-            for p in pending {
-                match errors.get(p.values.as_slice()) {
-                    None => outcome.created += 1,
-                    Some((code, _)) if code == "AlreadyExistsException" => {
-                        outcome.already_existed += 1
-                    }
-                    Some((code, _)) if !last_round && TRANSIENT_CODES.contains(&code.as_str()) => {
-                        retry.push(p)
-                    }
-                    Some((code, message)) => outcome.failed.push(PartitionFailure {
-                        values: p.values.clone(),
-                        code: code.clone(),
-                        message: message.clone(),
-                    }),
-                }
-            }
-            if retry.is_empty() {
-                break;
-            }
-            pending = retry;
+    /// Deletes partitions by values with BatchDeletePartition, 25 per
+    /// request and up to `concurrency` requests in flight. A partition that
+    /// is already gone counts as done; other per-entry errors are retried if
+    /// transient and reported otherwise. A request that fails outright fails
+    /// only its own batch.
+    pub async fn delete_partitions(
+        &self,
+        table: &Table,
+        values: &[Vec<String>],
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> DeleteOutcome {
+        let outcome = write_in_batches(
+            values,
+            |v| v.as_slice(),
+            DELETE_BATCH,
+            concurrency,
+            "EntityNotFoundException",
+            progress,
+            |batch: Vec<&Vec<String>>| async move {
+                let keys = batch
+                    .iter()
+                    .map(|v| {
+                        PartitionValueList::builder()
+                            .set_values(Some(v.to_vec()))
+                            .build()
+                            .expect("values are set")
+                    })
+                    .collect();
+                let output = self
+                    .glue
+                    .batch_delete_partition()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(&table.database)
+                    .table_name(&table.name)
+                    .set_partitions_to_delete(Some(keys))
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+                Ok(output.errors().iter().map(entry_error).collect())
+            },
+        )
+        .await;
+        DeleteOutcome {
+            deleted: outcome.applied,
+            already_gone: outcome.benign,
+            failed: outcome.failed,
         }
-        outcome
+    }
+}
+
+/// What a run of batched writes did, before naming its counts.
+#[derive(Default)]
+struct WriteOutcome {
+    applied: u64,
+    benign: u64,
+    failed: Vec<PartitionFailure>,
+}
+
+/// Writes `items` in batches of `size`, `concurrency` batches in flight.
+/// `send` makes one request and returns its per-entry errors, or the
+/// request's own error. Entries that fail with `benign_code` (the write was
+/// already done) count as such; transient ones are sent again, with
+/// backoff, up to [`ENTRY_RETRY_ROUNDS`] times; the rest are failures.
+async fn write_in_batches<'a, T, V, F, Fut>(
+    items: &'a [T],
+    values_of: V,
+    size: usize,
+    concurrency: usize,
+    benign_code: &'static str,
+    progress: &dyn Progress,
+    send: F,
+) -> WriteOutcome
+where
+    V: Fn(&T) -> &[String] + Copy,
+    F: Fn(Vec<&'a T>) -> Fut + Copy,
+    Fut: std::future::Future<Output = std::result::Result<Vec<PartitionFailure>, String>>,
+{
+    let total = items.len() as u64;
+    let mut outcome = WriteOutcome::default();
+    let mut done = 0;
+    let mut batches = stream::iter(items.chunks(size))
+        .map(|chunk| write_batch(chunk.iter().collect(), values_of, benign_code, send))
+        .buffer_unordered(concurrency.max(1));
+    while let Some(batch) = batches.next().await {
+        done += batch.applied + batch.benign + batch.failed.len() as u64;
+        outcome.applied += batch.applied;
+        outcome.benign += batch.benign;
+        outcome.failed.extend(batch.failed);
+        progress.applied(done, total);
+    }
+    outcome.failed.sort_by(|a, b| a.values.cmp(&b.values));
+    outcome
+}
+
+async fn write_batch<'a, T, V, F, Fut>(
+    mut pending: Vec<&'a T>,
+    values_of: V,
+    benign_code: &'static str,
+    send: F,
+) -> WriteOutcome
+where
+    V: Fn(&T) -> &[String] + Copy,
+    F: Fn(Vec<&'a T>) -> Fut + Copy,
+    Fut: std::future::Future<Output = std::result::Result<Vec<PartitionFailure>, String>>,
+{
+    let mut outcome = WriteOutcome::default();
+    for round in 0..=ENTRY_RETRY_ROUNDS {
+        if round > 0 {
+            tokio::time::sleep(backoff(round)).await;
+        }
+        let errors = match send(pending.clone()).await {
+            Ok(errors) => errors,
+            Err(message) => {
+                outcome
+                    .failed
+                    .extend(pending.iter().map(|p| PartitionFailure {
+                        values: values_of(p).to_vec(),
+                        code: "RequestFailed".to_string(),
+                        message: message.clone(),
+                    }));
+                return outcome;
+            }
+        };
+        let by_values: BTreeMap<&[String], &PartitionFailure> =
+            errors.iter().map(|e| (e.values.as_slice(), e)).collect();
+        let last_round = round == ENTRY_RETRY_ROUNDS;
+        let mut retry = Vec::new();
+        for item in pending {
+            match by_values.get(values_of(item)) {
+                None => outcome.applied += 1,
+                Some(e) if e.code == benign_code => outcome.benign += 1,
+                Some(e) if !last_round && TRANSIENT_CODES.contains(&e.code.as_str()) => {
+                    retry.push(item)
+                }
+                Some(e) => outcome.failed.push((*e).clone()),
+            }
+        }
+        if retry.is_empty() {
+            break;
+        }
+        pending = retry;
+    }
+    outcome
+}
+
+fn entry_error(e: &aws_sdk_glue::types::PartitionError) -> PartitionFailure {
+    let detail = e.error_detail();
+    PartitionFailure {
+        values: e.partition_values().to_vec(),
+        code: detail
+            .and_then(|d| d.error_code())
+            .unwrap_or("Unknown")
+            .to_string(),
+        message: detail
+            .and_then(|d| d.error_message())
+            .unwrap_or("")
+            .to_string(),
     }
 }
 
@@ -462,6 +574,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use aws_sdk_glue::operation::batch_create_partition::BatchCreatePartitionOutput;
+    use aws_sdk_glue::operation::batch_delete_partition::BatchDeletePartitionOutput;
     use aws_sdk_glue::operation::batch_get_partition::BatchGetPartitionOutput;
     use aws_sdk_glue::operation::get_partitions::GetPartitionsOutput;
     use aws_sdk_glue::types::{ErrorDetail, Partition, PartitionError, StorageDescriptor};
@@ -613,6 +726,57 @@ mod tests {
             "{:?}",
             outcome.failed[0]
         );
+    }
+
+    #[tokio::test]
+    async fn deletes_go_in_batches_of_exactly_25() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let rule = mock!(Client::batch_delete_partition).then_compute_output(move |req| {
+            seen.lock().unwrap().push(req.partitions_to_delete().len());
+            BatchDeletePartitionOutput::builder().build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let values: Vec<Vec<String>> = (0..60).map(|i| vec![i.to_string()]).collect();
+        let outcome = Catalog::new(glue, None)
+            .delete_partitions(&table(), &values, 8, &NoProgress)
+            .await;
+        assert_eq!(outcome.deleted, 60);
+        let mut sizes = sizes.lock().unwrap().clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [10, 25, 25]);
+    }
+
+    #[tokio::test]
+    async fn delete_entry_errors_count_gone_report_failures_and_retry_throttling() {
+        let calls = Arc::new(Mutex::new(0));
+        let count = calls.clone();
+        let rule = mock!(Client::batch_delete_partition).then_compute_output(move |req| {
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            let mut out = BatchDeletePartitionOutput::builder();
+            for key in req.partitions_to_delete() {
+                let v = key.values();
+                match v[0].as_str() {
+                    "1" => out = out.errors(entry_error(v, "EntityNotFoundException")),
+                    "2" => out = out.errors(entry_error(v, "AccessDeniedException")),
+                    "3" if *n == 1 => out = out.errors(entry_error(v, "ThrottlingException")),
+                    _ => {}
+                }
+            }
+            out.build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let values: Vec<Vec<String>> = (0..5).map(|i| vec![i.to_string()]).collect();
+        let outcome = Catalog::new(glue, None)
+            .delete_partitions(&table(), &values, 1, &NoProgress)
+            .await;
+        assert_eq!(outcome.deleted, 3);
+        assert_eq!(outcome.already_gone, 1);
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].values, ["2"]);
+        assert_eq!(outcome.failed[0].code, "AccessDeniedException");
+        assert_eq!(*calls.lock().unwrap(), 2);
     }
 
     #[tokio::test]

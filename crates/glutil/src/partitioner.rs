@@ -132,7 +132,7 @@ pub async fn run(
         already_existed: 0,
         conflicts: discovery.conflicts,
         failed: Vec::new(),
-        empty_folders: discovery.empty_folders,
+        empty_folders: discovery.empty.len() as u64,
         folders_listed: discovery.folders_listed,
     };
     if !options.dry_run && !report.to_create.is_empty() {

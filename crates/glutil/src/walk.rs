@@ -58,8 +58,9 @@ pub struct Discovery {
     pub partitions: Vec<DiscoveredPartition>,
     /// Values claimed by more than one folder; none of them is a partition.
     pub conflicts: Vec<Conflict>,
-    /// Leaf folders whose names match but that hold no data.
-    pub empty_folders: u64,
+    /// Leaf folders whose names match but that hold no data: not
+    /// partitions, but folders the walk has seen to be empty.
+    pub empty: Vec<DiscoveredPartition>,
     /// Folders visited.
     pub folders_listed: u64,
 }
@@ -95,14 +96,14 @@ pub async fn discover(
     pending.push(walker.visit(root));
     let mut queued: u64 = 1;
     let mut found = Vec::new();
-    let mut empty_folders = 0;
+    let mut empty = Vec::new();
     while let Some(visit) = pending.next().await {
         let visit = visit?;
         queued += visit.children.len() as u64;
         for child in visit.children {
             pending.push(walker.visit(child));
         }
-        empty_folders += visit.empty_leaves;
+        empty.extend(visit.empty);
         found.extend(visit.partitions);
         progress.walk(
             walker.listed.load(Ordering::Relaxed),
@@ -111,10 +112,11 @@ pub async fn discover(
         );
     }
     let (partitions, conflicts) = layout::resolve_conflicts(found);
+    empty.sort_by(|a, b| a.values.cmp(&b.values));
     Ok(Discovery {
         partitions,
         conflicts,
-        empty_folders,
+        empty,
         folders_listed: walker.listed.load(Ordering::Relaxed),
     })
 }
@@ -131,7 +133,7 @@ struct Folder {
 struct Visit {
     children: Vec<Folder>,
     partitions: Vec<DiscoveredPartition>,
-    empty_leaves: u64,
+    empty: Vec<DiscoveredPartition>,
 }
 
 /// What a path below a visited folder is, down to the leaf level.
@@ -429,13 +431,14 @@ impl Walker<'_> {
         let mut visit = Visit::default();
         for (path, leaf) in leaves.by_path {
             if let Leaf::Partition { values, has_data } = leaf {
+                let found = DiscoveredPartition {
+                    values,
+                    location: here.join(&path),
+                };
                 if has_data {
-                    visit.partitions.push(DiscoveredPartition {
-                        values,
-                        location: here.join(&path),
-                    });
+                    visit.partitions.push(found);
                 } else {
-                    visit.empty_leaves += 1;
+                    visit.empty.push(found);
                 }
             }
         }

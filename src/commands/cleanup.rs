@@ -1,0 +1,369 @@
+//! Audits and cleanups: `list-missing`, `delete-missing`, `delete-bad` and
+//! `delete-all`. They share one flow: read what is there, choose the
+//! partitions, show them, and (unless it is a dry run) delete them.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+
+use anyhow::Context;
+use glutil::audit::{audit, Finding, Reason};
+use glutil::catalog::{Catalog, DeleteOutcome};
+use glutil::client::Aws;
+use glutil::location::S3Location;
+use glutil::progress::Progress;
+
+use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
+use crate::output::{values_text, Output};
+use crate::progress::TerminalProgress;
+use crate::{Command, EXIT_FAILURE, EXIT_FOUND, EXIT_OK};
+
+/// Which partitions a command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    /// Their own location holds no data.
+    Missing,
+    /// Missing, or not where discovery finds their values.
+    Bad,
+    /// Every partition of the table.
+    All,
+}
+
+/// Arguments every delete command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeleteArgs {
+    /// The table to clean up.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Print what would be deleted; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Lists every catalog partition whose own S3 location holds no data (no
+/// objects, only zero-byte folder markers, only hidden folders such as
+/// `_temporary`, or a bucket that does not exist). Read-only.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "list-missing", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct ListMissing {
+    /// The table to audit.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Exit with 3 when any partition is missing (for audits in CI).
+    #[arg(long)]
+    pub fail_if_any: bool,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Deletes every catalog partition whose own S3 location holds no data:
+/// exactly what `list-missing` lists.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "delete-missing", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct DeleteMissing {
+    /// Shared delete arguments.
+    #[command(flatten)]
+    pub args: DeleteArgs,
+}
+
+/// Deletes catalog partitions that are missing (no data at their location)
+/// or whose location is not the folder discovery finds for their values:
+/// the wrong folder, another bucket, or outside the table's location.
+/// Values found in two conflicting folders are left alone.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "delete-bad", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct DeleteBad {
+    /// Shared delete arguments.
+    #[command(flatten)]
+    pub args: DeleteArgs,
+}
+
+/// Deletes every partition of the table. Asks for confirmation on a
+/// terminal; elsewhere it needs --yes.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "delete-all", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct DeleteAll {
+    /// Shared delete arguments.
+    #[command(flatten)]
+    pub args: DeleteArgs,
+    /// Delete without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+impl Command for ListMissing {
+    async fn run(self) -> anyhow::Result<u8> {
+        let output = Output::new(&self.run);
+        let aws = Aws::connect(&self.aws.options()).await?;
+        let progress = TerminalProgress::new(self.run.quiet);
+        let result = audit(
+            &aws,
+            &self.table.database,
+            &self.table.table,
+            self.run.concurrency as usize,
+            &progress,
+        )
+        .await;
+        progress.finish();
+        let audit = result?;
+        let missing = audit.missing();
+        let requests = aws.requests.snapshot();
+        output.request_counts(&requests);
+        match output.format {
+            OutputFormat::Json => output.write_json(&ListReport {
+                database: &audit.table.database,
+                table: &audit.table.name,
+                location: &audit.table.location,
+                examined: audit.partitions.len() as u64,
+                missing: &missing,
+                requests,
+            }),
+            OutputFormat::Text => {
+                let mut out = Output::stdout();
+                if !output.quiet {
+                    for f in &missing {
+                        write_entry(
+                            &mut out,
+                            "missing",
+                            &f.values,
+                            f.location.as_deref(),
+                            Some(&f.reason),
+                        )?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "list-missing {}.{} at {}",
+                    audit.table.database, audit.table.name, audit.table.location
+                )?;
+                writeln!(out, "  examined: {}", audit.partitions.len())?;
+                writeln!(out, "  missing:  {}", missing.len())?;
+                out.flush()
+            }
+        }
+        .context("writing the report to stdout")?;
+        Ok(if self.fail_if_any && !missing.is_empty() {
+            EXIT_FOUND
+        } else {
+            EXIT_OK
+        })
+    }
+}
+
+impl Command for DeleteMissing {
+    async fn run(self) -> anyhow::Result<u8> {
+        run_delete("delete-missing", Selection::Missing, &self.args, false).await
+    }
+}
+
+impl Command for DeleteBad {
+    async fn run(self) -> anyhow::Result<u8> {
+        run_delete("delete-bad", Selection::Bad, &self.args, false).await
+    }
+}
+
+impl Command for DeleteAll {
+    async fn run(self) -> anyhow::Result<u8> {
+        run_delete("delete-all", Selection::All, &self.args, self.yes).await
+    }
+}
+
+/// The `list-missing` JSON document.
+#[derive(serde::Serialize)]
+struct ListReport<'a> {
+    database: &'a str,
+    table: &'a str,
+    location: &'a S3Location,
+    examined: u64,
+    missing: &'a [Finding],
+    requests: BTreeMap<String, u64>,
+}
+
+/// The JSON document of the delete commands.
+#[derive(serde::Serialize)]
+struct DeleteReport<'a> {
+    command: &'static str,
+    database: &'a str,
+    table: &'a str,
+    location: &'a S3Location,
+    dry_run: bool,
+    examined: u64,
+    to_delete: &'a [Finding],
+    deleted: u64,
+    already_gone: u64,
+    failed: &'a [glutil::catalog::PartitionFailure],
+    requests: BTreeMap<String, u64>,
+}
+
+async fn run_delete(
+    command: &'static str,
+    selection: Selection,
+    args: &DeleteArgs,
+    yes: bool,
+) -> anyhow::Result<u8> {
+    let output = Output::new(&args.run);
+    let (database, table_name) = (&args.table.database, &args.table.table);
+    // Refuse before any request: a script that forgot --yes learns at once.
+    if selection == Selection::All && !args.dry_run && !yes && !std::io::stdin().is_terminal() {
+        return Err(glutil::Error::InvalidInput(format!(
+            "delete-all deletes every partition of {database}.{table_name}; without a terminal to confirm on, pass --yes (or --dry-run to see them first)"
+        ))
+        .into());
+    }
+    let aws = Aws::connect(&args.aws.options()).await?;
+    let concurrency = args.run.concurrency as usize;
+    let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+    let progress = TerminalProgress::new(args.run.quiet);
+    let chosen = async {
+        if selection == Selection::All {
+            let table = catalog.table(database, table_name).await?;
+            let partitions = catalog.all_partitions(&table, true).await?;
+            let findings: Vec<Finding> = partitions
+                .iter()
+                .map(|p| Finding {
+                    values: p.values().to_vec(),
+                    location: p
+                        .storage_descriptor()
+                        .and_then(|sd| sd.location())
+                        .map(str::to_string),
+                    reason: Reason::AllPartitions,
+                })
+                .collect();
+            Ok::<_, glutil::Error>((table, partitions.len() as u64, findings))
+        } else {
+            let audit = audit(&aws, database, table_name, concurrency, &progress).await?;
+            let findings = match selection {
+                Selection::Missing => audit.missing(),
+                _ => audit.bad(),
+            };
+            Ok((audit.table, audit.partitions.len() as u64, findings))
+        }
+    }
+    .await;
+    let (table, examined, mut to_delete) = match chosen {
+        Ok(chosen) => chosen,
+        Err(err) => {
+            progress.finish();
+            return Err(err.into());
+        }
+    };
+    to_delete.sort_by(|a, b| a.values.cmp(&b.values));
+
+    let mut outcome = DeleteOutcome::default();
+    if !args.dry_run && !to_delete.is_empty() {
+        if selection == Selection::All && !yes {
+            progress.finish();
+            confirm(&table.qualified_name(), to_delete.len())?;
+        }
+        progress.step("deleting partitions");
+        let values: Vec<Vec<String>> = to_delete.iter().map(|f| f.values.clone()).collect();
+        outcome = catalog
+            .delete_partitions(&table, &values, concurrency, &progress)
+            .await;
+    }
+    progress.finish();
+    let requests = aws.requests.snapshot();
+    output.request_counts(&requests);
+
+    match output.format {
+        OutputFormat::Json => output.write_json(&DeleteReport {
+            command,
+            database: &table.database,
+            table: &table.name,
+            location: &table.location,
+            dry_run: args.dry_run,
+            examined,
+            to_delete: &to_delete,
+            deleted: outcome.deleted,
+            already_gone: outcome.already_gone,
+            failed: &outcome.failed,
+            requests,
+        }),
+        OutputFormat::Text => {
+            let mut out = Output::stdout();
+            let list = args.dry_run || output.verbose > 0;
+            if !output.quiet {
+                let verb = if args.dry_run {
+                    "would delete"
+                } else {
+                    "delete"
+                };
+                for f in to_delete.iter().filter(|_| list) {
+                    let reason = (selection != Selection::All).then_some(&f.reason);
+                    write_entry(&mut out, verb, &f.values, f.location.as_deref(), reason)?;
+                }
+                for f in &outcome.failed {
+                    writeln!(
+                        out,
+                        "failed {}: {}: {}",
+                        values_text(&f.values),
+                        f.code,
+                        f.message
+                    )?;
+                }
+            }
+            let mode = if args.dry_run { " (dry run)" } else { "" };
+            writeln!(
+                out,
+                "{command} {} at {}{mode}",
+                table.qualified_name(),
+                table.location
+            )?;
+            writeln!(out, "  examined:     {examined}")?;
+            writeln!(out, "  to delete:    {}", to_delete.len())?;
+            if !args.dry_run {
+                writeln!(out, "  deleted:      {}", outcome.deleted)?;
+                writeln!(out, "  already gone: {}", outcome.already_gone)?;
+                writeln!(out, "  failed:       {}", outcome.failed.len())?;
+            }
+            out.flush()
+        }
+    }
+    .context("writing the report to stdout")?;
+    Ok(if outcome.failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILURE
+    })
+}
+
+fn write_entry(
+    out: &mut impl Write,
+    verb: &str,
+    values: &[String],
+    location: Option<&str>,
+    reason: Option<&Reason>,
+) -> std::io::Result<()> {
+    let location = location.unwrap_or("(no location)");
+    match reason {
+        Some(reason) => writeln!(out, "{verb} {} {location} ({reason})", values_text(values)),
+        None => writeln!(out, "{verb} {} {location}", values_text(values)),
+    }
+}
+
+/// Asks on the terminal before deleting everything.
+fn confirm(table: &str, count: usize) -> anyhow::Result<()> {
+    eprint!("Delete all {count} partitions of {table}? Type yes to continue: ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("reading the confirmation")?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(
+            glutil::Error::InvalidInput(format!("not confirmed; nothing was deleted from {table}"))
+                .into(),
+        )
+    }
+}
