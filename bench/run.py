@@ -76,14 +76,16 @@ def storage_descriptor(location: str) -> dict:
     }
 
 
-def seed_hourly(lab: Lab, days: int, in_catalog: bool) -> dict:
-    """An hourly table with one object per hour; optionally every partition
-    already in the catalog. Returns the names."""
+def seed_hourly(lab: Lab, days: int, in_catalog: bool, data: str = "all") -> dict:
+    """An hourly table with one object per hour (`data="even-hours"`: only
+    the even hours keep their data); optionally every partition already in
+    the catalog. Returns the names."""
     names = {"bucket": "bench-data", "database": "bench", "table": "hourly"}
     root = f"s3://{names['bucket']}/events/"
     folders = list(hourly_folders(days))
+    with_data = [f for v, f in folders if data == "all" or int(v[3]) % 2 == 0]
     ops = [
-        {"op": "objects", "bucket": names["bucket"], "keys": [f"events/{f}part-00000.json" for _, f in folders]},
+        {"op": "objects", "bucket": names["bucket"], "keys": [f"events/{f}part-00000.json" for f in with_data]},
         {
             "op": "table",
             "database": names["database"],
@@ -129,7 +131,7 @@ def run_tool(command: list[str], env: dict) -> dict:
 
 def measure(tool: str, case: dict, latency_ms: float) -> dict:
     with Lab(latency_ms) as lab:
-        names = seed_hourly(lab, case["days"], case["in_catalog"])
+        names = seed_hourly(lab, case["days"], case["in_catalog"], case.get("data", "all"))
         lab.call("/_lab/reset", {})
         env = dict(os.environ)
         env.update(
@@ -145,7 +147,7 @@ def measure(tool: str, case: dict, latency_ms: float) -> dict:
         if tool == "glutil 1.0.0":
             command = [str(PEER), *case["peer_args"], names["database"], names["table"]]
         else:
-            command = [str(OURS / case["binary"]), names["database"], names["table"], "-q"]
+            command = [str(OURS / case["binary"]), names["database"], names["table"], "-q", *case.get("our_args", [])]
         result = run_tool(command, env)
         stats = lab.call("/_lab/stats")
         partitions = lab.call(f"/_lab/partitions?database={names['database']}&table={names['table']}")["partitions"]
@@ -179,6 +181,24 @@ CASES = {
         "binary": "partitioner",
         "peer_args": ["create-partitions"],
         "expect_partitions": 26280,
+    },
+    "list-missing-1y": {
+        "title": "list-missing, one year hourly in the catalog, odd hours' data gone (4,380 missing)",
+        "days": 365,
+        "in_catalog": True,
+        "data": "even-hours",
+        "binary": "list-missing",
+        "peer_args": ["delete-missing-partitions", "--dry-run"],
+        "expect_partitions": 8760,
+    },
+    "delete-all-1y": {
+        "title": "delete-all, one year hourly (8,760 partitions)",
+        "days": 365,
+        "in_catalog": True,
+        "binary": "delete-all",
+        "our_args": ["--yes"],
+        "peer_args": ["delete-all-partitions"],
+        "expect_partitions": 0,
     },
 }
 

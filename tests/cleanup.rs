@@ -18,6 +18,7 @@ const DELETE_ALL: &str = env!("CARGO_BIN_EXE_delete-all");
 /// - 06: outside the table location, without data
 /// - 07: in a bucket that does not exist
 /// - 08: not an S3 location
+/// - 09: its folder (a valid leaf path under the table) does not exist
 /// - 10: a folder under the table that is not a partition folder, with data
 struct Mixed {
     bucket: String,
@@ -69,6 +70,7 @@ async fn mixed(moto: &Moto) -> Mixed {
                 strings(&["2020", "08"]),
                 "hdfs://namenode/t/08/".to_string(),
             ),
+            (strings(&["2020", "09"]), b("t/year=2020/month=09/")),
             (strings(&["2020", "10"]), b("t/custom/")),
         ],
     )
@@ -93,7 +95,7 @@ fn json_months(json: &serde_json::Value, field: &str) -> Vec<String> {
         .collect()
 }
 
-const ALL: [&str; 9] = ["01", "02", "03", "04", "05", "06", "07", "08", "10"];
+const ALL: [&str; 10] = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_missing_lists_partitions_without_data_at_their_own_location() {
@@ -103,8 +105,16 @@ async fn list_missing_lists_partitions_without_data_at_their_own_location() {
     let r = run(LIST_MISSING, &[&m.db, &m.table, "--output", "json"]);
     assert_eq!(r.code, 0, "{r:?}");
     let json = r.json();
-    assert_eq!(json_months(&json, "missing"), ["03", "06", "07", "08"]);
-    assert_eq!(json["examined"], 9);
+    assert_eq!(
+        json_months(&json, "missing"),
+        ["03", "06", "07", "08", "09"]
+    );
+    assert_eq!(json["examined"], 10);
+    // One walk, and probes only for the four S3 locations it could not
+    // see (05, 06, 07 and the non-partition folder of 10); 09's folder
+    // would have been walked had it held anything.
+    let listings = json["requests"]["S3:ListObjectsV2"].as_u64().unwrap();
+    assert_eq!(listings, 5, "one walk listing and four probes");
     assert_eq!(json["missing"][0]["reason"]["kind"], "no_data");
     assert_eq!(json["missing"][3]["reason"]["kind"], "not_an_s3_location");
     assert_eq!(
@@ -119,7 +129,7 @@ async fn list_missing_lists_partitions_without_data_at_their_own_location() {
         "{}",
         text.stdout
     );
-    assert!(text.stdout.contains("missing:  4"), "{}", text.stdout);
+    assert!(text.stdout.contains("missing:  5"), "{}", text.stdout);
 
     let strict = run(LIST_MISSING, &[&m.db, &m.table, "--fail-if-any"]);
     assert_eq!(strict.code, 3, "{strict:?}");
@@ -142,7 +152,7 @@ async fn delete_missing_deletes_exactly_what_list_missing_lists() {
     assert_eq!(dry.code, 0, "{dry:?}");
     assert_eq!(
         json_months(&dry.json(), "to_delete"),
-        ["03", "06", "07", "08"]
+        ["03", "06", "07", "08", "09"]
     );
     assert_eq!(
         months(&moto, &m).await,
@@ -153,7 +163,7 @@ async fn delete_missing_deletes_exactly_what_list_missing_lists() {
     let r = run(DELETE_MISSING, &[&m.db, &m.table, "--output", "json"]);
     assert_eq!(r.code, 0, "{r:?}");
     let json = r.json();
-    assert_eq!(json["deleted"], 4);
+    assert_eq!(json["deleted"], 5);
     assert_eq!(json["already_gone"], 0);
     assert_eq!(months(&moto, &m).await, ["01", "02", "04", "05", "10"]);
 
@@ -188,7 +198,7 @@ async fn delete_bad_deletes_missing_and_misplaced_partitions_only() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         json_months(&r.json(), "to_delete"),
-        ["03", "04", "05", "06", "07", "08", "10"]
+        ["03", "04", "05", "06", "07", "08", "09", "10"]
     );
     // Only the partitions at the folder discovery finds for them stay,
     // with their own fields.

@@ -210,11 +210,20 @@ pub async fn audit(
     for p in &discovery.empty {
         has_data.insert(p.location.clone(), false);
     }
-    let unseen: HashSet<S3Location> = partitions
-        .iter()
-        .filter_map(Stored::s3_location)
-        .filter(|l| !has_data.contains_key(l))
-        .collect();
+    // A leaf folder under the table location that the walk did not see
+    // holds no objects at all: the walk enters every folder whose name
+    // matches its key. Only the rest is listed one by one.
+    let mut unseen: HashSet<S3Location> = HashSet::new();
+    for location in partitions.iter().filter_map(Stored::s3_location) {
+        if has_data.contains_key(&location) {
+            continue;
+        }
+        if walk_covers(&table, &location) {
+            has_data.insert(location, false);
+        } else {
+            unseen.insert(location);
+        }
+    }
     progress.step(&format!(
         "probing {} partition locations outside the walk",
         unseen.len()
@@ -234,6 +243,21 @@ pub async fn audit(
         discovery,
         has_data,
     })
+}
+
+/// True when a complete walk of the table's location would have seen the
+/// folder if it held any object: it lies under the table location, one
+/// folder per key, each matching its key. A single-key table's flat
+/// folders are left out, since their data may sit in nested folders that
+/// the walk files under other values.
+pub fn walk_covers(table: &Table, location: &S3Location) -> bool {
+    if !location.is_under(&table.location) {
+        return false;
+    }
+    let relative = location.prefix()[table.location.prefix().len()..].trim_end_matches('/');
+    let names: Vec<&str> = relative.split('/').collect();
+    !layout::is_nested_flat(names[0], &table.partition_keys)
+        && layout::path_values(&names, &table.partition_keys).is_some()
 }
 
 /// Whether a folder holds data: an object that is not a folder marker and
@@ -393,6 +417,26 @@ mod tests {
         audit.partitions[7].location = Some("s3://b/t/other/".into());
         audit.has_data.insert(loc("s3://b/t/other/"), true);
         assert!(values(&audit.bad()).contains(&"9"));
+    }
+
+    #[test]
+    fn the_walk_covers_leaf_paths_under_the_table_only() {
+        let audit = example();
+        let covers = |l: &str| walk_covers(&audit.table, &loc(l));
+        assert!(covers("s3://b/t/k=5/"));
+        assert!(covers("s3://b/t/k=5"));
+        assert!(!covers("s3://b/t/"), "the table root is no leaf");
+        assert!(!covers("s3://b/t/k=5/deeper/"));
+        assert!(!covers("s3://b/t/_tmp/"));
+        assert!(!covers("s3://b/t/other=5/"));
+        assert!(!covers("s3://b/elsewhere/k=5/"));
+        assert!(!covers("s3://c/t/k=5/"));
+        // A single-key flat folder may hold nested partitions: probe it.
+        assert!(!covers("s3://b/t/5/"));
+        let mut two_keys = audit.table.clone();
+        two_keys.partition_keys.push(PartitionKey::new("h", "int"));
+        assert!(walk_covers(&two_keys, &loc("s3://b/t/5/07/")));
+        assert!(!walk_covers(&two_keys, &loc("s3://b/t/5/x7/")));
     }
 
     #[test]

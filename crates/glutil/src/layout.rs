@@ -32,6 +32,27 @@ pub fn folder_value(name: &str, key: &PartitionKey) -> Option<String> {
     value_fits(&value, key).then_some(value)
 }
 
+/// True for a folder of a single-key table that is flat: its data may sit
+/// in nested flat folders (`2019/01/02/03/`), whose path joined with `-` is
+/// the value, so the folder alone does not say which partition it is.
+pub fn is_nested_flat(name: &str, keys: &[PartitionKey]) -> bool {
+    keys.len() == 1 && !name.is_empty() && !name.contains('=') && !is_hidden(name)
+}
+
+/// The values a path of folder names gives, one name per key, or `None`
+/// when the path is not exactly one folder per key or a name does not
+/// match its key.
+pub fn path_values(names: &[&str], keys: &[PartitionKey]) -> Option<Vec<String>> {
+    if names.len() != keys.len() {
+        return None;
+    }
+    names
+        .iter()
+        .zip(keys)
+        .map(|(name, key)| folder_value(name, key))
+        .collect()
+}
+
 /// True when `value` is acceptable for `key`: non-empty, and digits only for
 /// integer-typed keys.
 pub fn value_fits(value: &str, key: &PartitionKey) -> bool {
@@ -228,6 +249,21 @@ mod tests {
     fn empty_values_are_not_partitions() {
         assert_eq!(folder_value("dt=", &string_key("dt")), None);
         assert_eq!(folder_value("", &string_key("dt")), None);
+    }
+
+    #[test]
+    fn paths_give_values_one_folder_per_key() {
+        let keys = [PartitionKey::new("year", "int"), string_key("month")];
+        assert_eq!(
+            path_values(&["year=2019", "01"], &keys),
+            Some(vec!["2019".to_string(), "01".to_string()])
+        );
+        assert_eq!(path_values(&["2019"], &keys), None);
+        assert_eq!(path_values(&["2019", "01", "02"], &keys), None);
+        assert_eq!(path_values(&["x", "01"], &keys), None);
+        assert!(is_nested_flat("2019", &[string_key("dt")]));
+        assert!(!is_nested_flat("dt=2019", &[string_key("dt")]));
+        assert!(!is_nested_flat("2019", &keys));
     }
 
     #[test]

@@ -401,19 +401,14 @@ impl Walker<'_> {
     fn classify(&self, names: &[&str], values: &[String]) -> Leaf {
         // A single-key table's flat folders may nest (`2019/01/02/03/`):
         // the value comes from the whole path, found per object.
-        let name = names[0];
-        if self.keys.len() == 1
-            && !name.is_empty()
-            && !name.contains('=')
-            && !layout::is_hidden(name)
-        {
+        if layout::is_nested_flat(names[0], self.keys) {
             return Leaf::NestedFlat;
         }
+        let Some(below) = layout::path_values(names, &self.keys[values.len()..]) else {
+            return Leaf::Ignored;
+        };
         let mut all = values.to_vec();
-        for (name, key) in names.iter().zip(&self.keys[values.len()..]) {
-            let Some(value) = layout::folder_value(name, key) else {
-                return Leaf::Ignored;
-            };
+        for value in below {
             all.push(value);
             if !self.scope.accepts(&all) {
                 return Leaf::Ignored;
