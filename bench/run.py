@@ -114,17 +114,22 @@ def seed_hourly(lab: Lab, days: int, in_catalog: bool, data: str = "all") -> dic
 
 def run_tool(command: list[str], env: dict) -> dict:
     started = time.monotonic()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    out_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"glutil-bench-{os.getpid()}.out"
+    with open(out_file, "wb") as stdout:
+        process = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE)
+        stderr = process.stderr.read().decode(errors="replace")
+        _, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
-    stderr = process.stderr.read().decode(errors="replace")
     process.stderr.close()
+    output = out_file.read_text(errors="replace")
+    out_file.unlink()
     code = os.waitstatus_to_exitcode(status)
     return {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "max_rss_kb": usage.ru_maxrss,
         "exit_code": code,
+        "stdout": output,
         "stderr": stderr[-2000:],
     }
 
@@ -153,6 +158,9 @@ def measure(tool: str, case: dict, latency_ms: float) -> dict:
         partitions = lab.call(f"/_lab/partitions?database={names['database']}&table={names['table']}")["partitions"]
     result.update(stats)
     result["catalog_partitions"] = len(partitions)
+    expected = case.get("expect_output", {}).get(tool)
+    result["output_ok"] = expected is None or expected in result["stdout"]
+    result["stdout"] = result["stdout"][-2000:]
     result["bound_s"] = stats["rounds"] * latency_ms / 1000.0
     return result
 
@@ -190,6 +198,7 @@ CASES = {
         "binary": "list-missing",
         "peer_args": ["delete-missing-partitions", "--dry-run"],
         "expect_partitions": 8760,
+        "expect_output": {"glutil 1.0.0": "Found 4380 partitions", "glutil (rust)": "missing:  4380"},
     },
     "delete-all-1y": {
         "title": "delete-all, one year hourly (8,760 partitions)",
@@ -211,7 +220,8 @@ def report(name: str, case: dict, results: dict, latency_ms: float) -> None:
         f" {'wall/bound':>10} {'max RSS MB':>10}  catalog"
     )
     for tool, r in results.items():
-        ok = "ok" if r["catalog_partitions"] == case["expect_partitions"] and r["exit_code"] == 0 else "WRONG"
+        right = r["catalog_partitions"] == case["expect_partitions"] and r["exit_code"] == 0 and r["output_ok"]
+        ok = "ok" if right else "WRONG"
         ratio = r["wall_s"] / r["bound_s"] if r["bound_s"] else float("nan")
         print(
             f"   {tool:14} {r['wall_s']:8.2f} {r['cpu_s']:6.2f} {r['requests']:9d} {r['rounds']:7d} {r['bound_s']:8.2f}"

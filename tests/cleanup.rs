@@ -131,7 +131,10 @@ async fn list_missing_lists_partitions_without_data_at_their_own_location() {
     );
     assert!(text.stdout.contains("missing:  5"), "{}", text.stdout);
 
-    let strict = run(LIST_MISSING, &[&m.db, &m.table, "--fail-if-any"]);
+    let strict = run(
+        LIST_MISSING,
+        &[&m.db, &m.table, "--fail-if-any", "--dry-run"],
+    );
     assert_eq!(strict.code, 3, "{strict:?}");
     assert_eq!(
         months(&moto, &m).await,

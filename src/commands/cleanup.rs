@@ -57,6 +57,10 @@ pub struct ListMissing {
     /// Exit with 3 when any partition is missing (for audits in CI).
     #[arg(long)]
     pub fail_if_any: bool,
+    /// Accepted like the other commands' --dry-run: list-missing never
+    /// writes anyway.
+    #[arg(long)]
+    pub dry_run: bool,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
