@@ -260,6 +260,10 @@ pub fn walk_covers(table: &Table, location: &S3Location) -> bool {
         && layout::path_values(&names, &table.partition_keys).is_some()
 }
 
+/// Objects per probe page: enough to get past a few folder markers in one
+/// request, small enough that a folder of a million files answers fast.
+const PROBE_PAGE: i32 = 20;
+
 /// Whether a folder holds data: an object that is not a folder marker and
 /// not inside a hidden folder. A bucket that does not exist holds none.
 pub async fn folder_has_data(s3: &aws_sdk_s3::Client, location: &S3Location) -> Result<bool> {
@@ -267,6 +271,7 @@ pub async fn folder_has_data(s3: &aws_sdk_s3::Client, location: &S3Location) -> 
         .list_objects_v2()
         .bucket(location.bucket())
         .prefix(location.prefix())
+        .max_keys(PROBE_PAGE)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
