@@ -78,3 +78,20 @@ pub struct TableArgs {
     #[arg(value_name = "TABLE")]
     pub table: String,
 }
+
+/// Arguments every command that changes one table takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TableWriteArgs {
+    /// The table to change.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}

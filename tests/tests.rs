@@ -5,4 +5,5 @@ mod cleanup;
 mod faults;
 mod harness;
 mod partitioner;
+mod repair;
 mod walk;

@@ -12,7 +12,7 @@ use glutil::client::Aws;
 use glutil::location::S3Location;
 use glutil::progress::Progress;
 
-use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
+use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs, TableWriteArgs};
 use crate::output::{values_text, Output};
 use crate::progress::TerminalProgress;
 use crate::{Command, EXIT_FAILURE, EXIT_FOUND, EXIT_OK};
@@ -26,23 +26,6 @@ enum Selection {
     Bad,
     /// Every partition of the table.
     All,
-}
-
-/// Arguments every delete command takes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct DeleteArgs {
-    /// The table to clean up.
-    #[command(flatten)]
-    pub table: TableArgs,
-    /// Print what would be deleted; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// How to reach AWS.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// Concurrency and output.
-    #[command(flatten)]
-    pub run: RunArgs,
 }
 
 /// Lists every catalog partition whose own S3 location holds no data (no
@@ -76,7 +59,7 @@ pub struct ListMissing {
 pub struct DeleteMissing {
     /// Shared delete arguments.
     #[command(flatten)]
-    pub args: DeleteArgs,
+    pub args: TableWriteArgs,
 }
 
 /// Deletes catalog partitions that are missing (no data at their location)
@@ -88,7 +71,7 @@ pub struct DeleteMissing {
 pub struct DeleteBad {
     /// Shared delete arguments.
     #[command(flatten)]
-    pub args: DeleteArgs,
+    pub args: TableWriteArgs,
 }
 
 /// Deletes every partition of the table. Asks for confirmation on a
@@ -98,7 +81,7 @@ pub struct DeleteBad {
 pub struct DeleteAll {
     /// Shared delete arguments.
     #[command(flatten)]
-    pub args: DeleteArgs,
+    pub args: TableWriteArgs,
     /// Delete without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -211,7 +194,7 @@ struct DeleteReport<'a> {
 async fn run_delete(
     command: &'static str,
     selection: Selection,
-    args: &DeleteArgs,
+    args: &TableWriteArgs,
     yes: bool,
 ) -> anyhow::Result<u8> {
     let output = Output::new(&args.run);

@@ -5,16 +5,23 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
-use aws_sdk_glue::types::{PartitionInput, PartitionValueList, Segment};
+use aws_sdk_glue::types::{
+    BatchUpdatePartitionRequestEntry, PartitionInput, PartitionValueList, Segment,
+};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::location::S3Location;
 use crate::progress::Progress;
+use crate::repair::TableEntry;
 use crate::table::{DiscoveredPartition, PartitionKey, Table};
 
 /// BatchCreatePartition takes at most 100 partitions per request.
 pub const CREATE_BATCH: usize = 100;
+/// BatchUpdatePartition takes at most 100 entries per request.
+pub const UPDATE_BATCH: usize = 100;
+/// BatchDeleteTable takes at most 100 names per request.
+pub const TABLE_DELETE_BATCH: usize = 100;
 /// BatchDeletePartition takes at most 25 partitions per request.
 pub const DELETE_BATCH: usize = 25;
 /// BatchGetPartition takes at most 1000 keys per request.
@@ -346,7 +353,7 @@ impl Catalog {
             |p| &p.values,
             CREATE_BATCH,
             concurrency,
-            "AlreadyExistsException",
+            Some("AlreadyExistsException"),
             progress,
             |batch: Vec<&DiscoveredPartition>| async move {
                 let inputs = batch.iter().map(|p| partition_input(table, p)).collect();
@@ -388,7 +395,7 @@ impl Catalog {
             |v| v.as_slice(),
             DELETE_BATCH,
             concurrency,
-            "EntityNotFoundException",
+            Some("EntityNotFoundException"),
             progress,
             |batch: Vec<&Vec<String>>| async move {
                 let keys = batch
@@ -420,6 +427,199 @@ impl Catalog {
             failed: outcome.failed,
         }
     }
+
+    /// Replaces partitions with BatchUpdatePartition, 100 per request and
+    /// up to `concurrency` requests in flight. Each update is the
+    /// partition's values and its complete new definition. Per-entry errors
+    /// are retried if transient and reported otherwise.
+    pub async fn update_partitions(
+        &self,
+        table: &Table,
+        updates: &[(Vec<String>, PartitionInput)],
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> UpdateOutcome {
+        let outcome = write_in_batches(
+            updates,
+            |(values, _)| values.as_slice(),
+            UPDATE_BATCH,
+            concurrency,
+            None,
+            progress,
+            |batch: Vec<&(Vec<String>, PartitionInput)>| async move {
+                let entries = batch
+                    .iter()
+                    .map(|(values, input)| {
+                        BatchUpdatePartitionRequestEntry::builder()
+                            .set_partition_value_list(Some(values.clone()))
+                            .partition_input(input.clone())
+                            .build()
+                            .expect("values and input are set")
+                    })
+                    .collect();
+                let output = self
+                    .glue
+                    .batch_update_partition()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(&table.database)
+                    .table_name(&table.name)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+                Ok(output
+                    .errors()
+                    .iter()
+                    .map(|e| {
+                        let detail = e.error_detail();
+                        PartitionFailure {
+                            values: e.partition_value_list().to_vec(),
+                            code: detail
+                                .and_then(|d| d.error_code())
+                                .unwrap_or("Unknown")
+                                .to_string(),
+                            message: detail
+                                .and_then(|d| d.error_message())
+                                .unwrap_or("")
+                                .to_string(),
+                        }
+                    })
+                    .collect())
+            },
+        )
+        .await;
+        UpdateOutcome {
+            updated: outcome.applied,
+            failed: outcome.failed,
+        }
+    }
+
+    /// Every table of a database with its S3 location (if it has one).
+    pub async fn tables(&self, database: &str) -> Result<Vec<TableEntry>> {
+        let mut pages = self
+            .glue
+            .get_tables()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(database)
+            .into_paginator()
+            .send();
+        let mut tables = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(page) => page,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_entity_not_found_exception()) =>
+                {
+                    return Err(Error::DatabaseNotFound {
+                        database: database.to_string(),
+                    })
+                }
+                Err(e) => return Err(glue_error("GetTables", database.to_string(), e)),
+            };
+            tables.extend(page.table_list().iter().map(|t| {
+                TableEntry {
+                    name: t.name().to_string(),
+                    location: t
+                        .storage_descriptor()
+                        .and_then(|sd| sd.location())
+                        .and_then(|l| S3Location::parse(l).ok()),
+                }
+            }));
+        }
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(tables)
+    }
+
+    /// Deletes tables with BatchDeleteTable, 100 names per request. A table
+    /// already gone counts as done; other errors are reported by name.
+    pub async fn delete_tables(&self, database: &str, names: &[String]) -> TableDeleteOutcome {
+        let mut outcome = TableDeleteOutcome::default();
+        for chunk in names.chunks(TABLE_DELETE_BATCH) {
+            let response = self
+                .glue
+                .batch_delete_table()
+                .set_catalog_id(self.catalog_id.clone())
+                .database_name(database)
+                .set_tables_to_delete(Some(chunk.to_vec()))
+                .send()
+                .await;
+            let output = match response {
+                Ok(output) => output,
+                Err(err) => {
+                    let message = DisplayErrorContext(&err).to_string();
+                    outcome.failed.extend(chunk.iter().map(|name| TableFailure {
+                        name: name.clone(),
+                        code: "RequestFailed".into(),
+                        message: message.clone(),
+                    }));
+                    continue;
+                }
+            };
+            let mut errors: BTreeMap<&str, (String, String)> = BTreeMap::new();
+            for e in output.errors() {
+                let detail = e.error_detail();
+                errors.insert(
+                    e.table_name().unwrap_or_default(),
+                    (
+                        detail
+                            .and_then(|d| d.error_code())
+                            .unwrap_or("Unknown")
+                            .to_string(),
+                        detail
+                            .and_then(|d| d.error_message())
+                            .unwrap_or("")
+                            .to_string(),
+                    ),
+                );
+            }
+            for name in chunk {
+                match errors.get(name.as_str()) {
+                    None => outcome.deleted += 1,
+                    Some((code, _)) if code == "EntityNotFoundException" => {
+                        outcome.already_gone += 1
+                    }
+                    Some((code, message)) => outcome.failed.push(TableFailure {
+                        name: name.clone(),
+                        code: code.clone(),
+                        message: message.clone(),
+                    }),
+                }
+            }
+        }
+        outcome
+    }
+}
+
+/// What a batched update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct UpdateOutcome {
+    /// Partitions updated.
+    pub updated: u64,
+    /// Partitions that could not be updated.
+    pub failed: Vec<PartitionFailure>,
+}
+
+/// A table that could not be deleted, with Glue's reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TableFailure {
+    /// The table's name.
+    pub name: String,
+    /// Glue's error code.
+    pub code: String,
+    /// Glue's message.
+    pub message: String,
+}
+
+/// What a batched table delete did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TableDeleteOutcome {
+    /// Tables deleted.
+    pub deleted: u64,
+    /// Tables already gone.
+    pub already_gone: u64,
+    /// Tables that could not be deleted.
+    pub failed: Vec<TableFailure>,
 }
 
 /// What a run of batched writes did, before naming its counts.
@@ -432,15 +632,15 @@ struct WriteOutcome {
 
 /// Writes `items` in batches of `size`, `concurrency` batches in flight.
 /// `send` makes one request and returns its per-entry errors, or the
-/// request's own error. Entries that fail with `benign_code` (the write was
-/// already done) count as such; transient ones are sent again, with
+/// request's own error. Entries that fail with `benign_code`, if any (the
+/// write was already done), count as such; transient ones are sent again, with
 /// backoff, up to [`ENTRY_RETRY_ROUNDS`] times; the rest are failures.
 async fn write_in_batches<'a, T, V, F, Fut>(
     items: &'a [T],
     values_of: V,
     size: usize,
     concurrency: usize,
-    benign_code: &'static str,
+    benign_code: Option<&'static str>,
     progress: &dyn Progress,
     send: F,
 ) -> WriteOutcome
@@ -469,7 +669,7 @@ where
 async fn write_batch<'a, T, V, F, Fut>(
     mut pending: Vec<&'a T>,
     values_of: V,
-    benign_code: &'static str,
+    benign_code: Option<&'static str>,
     send: F,
 ) -> WriteOutcome
 where
@@ -502,7 +702,7 @@ where
         for item in pending {
             match by_values.get(values_of(item)) {
                 None => outcome.applied += 1,
-                Some(e) if e.code == benign_code => outcome.benign += 1,
+                Some(e) if Some(e.code.as_str()) == benign_code => outcome.benign += 1,
                 Some(e) if !last_round && TRANSIENT_CODES.contains(&e.code.as_str()) => {
                     retry.push(item)
                 }
@@ -576,7 +776,9 @@ mod tests {
     use aws_sdk_glue::operation::batch_create_partition::BatchCreatePartitionOutput;
     use aws_sdk_glue::operation::batch_delete_partition::BatchDeletePartitionOutput;
     use aws_sdk_glue::operation::batch_get_partition::BatchGetPartitionOutput;
+    use aws_sdk_glue::operation::batch_update_partition::BatchUpdatePartitionOutput;
     use aws_sdk_glue::operation::get_partitions::GetPartitionsOutput;
+    use aws_sdk_glue::types::BatchUpdatePartitionFailureEntry;
     use aws_sdk_glue::types::{ErrorDetail, Partition, PartitionError, StorageDescriptor};
     use aws_sdk_glue::Client;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -777,6 +979,53 @@ mod tests {
         assert_eq!(outcome.failed[0].values, ["2"]);
         assert_eq!(outcome.failed[0].code, "AccessDeniedException");
         assert_eq!(*calls.lock().unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn updates_go_in_batches_of_exactly_100_and_report_entry_errors() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let rule = mock!(Client::batch_update_partition).then_compute_output(move |req| {
+            seen.lock().unwrap().push(req.entries().len());
+            let mut out = BatchUpdatePartitionOutput::builder();
+            for entry in req.entries() {
+                let values = entry.partition_value_list();
+                assert_eq!(entry.partition_input().unwrap().values(), values);
+                if values[0] == "7" {
+                    out = out.errors(
+                        BatchUpdatePartitionFailureEntry::builder()
+                            .set_partition_value_list(Some(values.to_vec()))
+                            .error_detail(
+                                ErrorDetail::builder()
+                                    .error_code("EntityNotFoundException")
+                                    .error_message("gone")
+                                    .build(),
+                            )
+                            .build(),
+                    );
+                }
+            }
+            out.build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let updates: Vec<(Vec<String>, PartitionInput)> = (0..230)
+            .map(|i| {
+                let values = vec![i.to_string()];
+                let input = PartitionInput::builder()
+                    .set_values(Some(values.clone()))
+                    .build();
+                (values, input)
+            })
+            .collect();
+        let outcome = Catalog::new(glue, None)
+            .update_partitions(&table(), &updates, 3, &NoProgress)
+            .await;
+        assert_eq!(outcome.updated, 229);
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].values, ["7"]);
+        let mut sizes = sizes.lock().unwrap().clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [30, 100, 100]);
     }
 
     #[tokio::test]

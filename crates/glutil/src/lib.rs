@@ -15,6 +15,7 @@ pub mod location;
 pub mod partitioner;
 pub mod plan;
 pub mod progress;
+pub mod repair;
 pub mod scope;
 pub mod table;
 pub mod walk;

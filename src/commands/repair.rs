@@ -1,0 +1,399 @@
+//! Repairs after moves and schema changes: `update-partitions`,
+//! `update-storage` and `delete-bad-tables`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use anyhow::Context;
+use glutil::catalog::{Catalog, PartitionFailure, TableDeleteOutcome, UpdateOutcome};
+use glutil::client::Aws;
+use glutil::location::S3Location;
+use glutil::progress::Progress;
+use glutil::repair::{
+    junk_tables, moved_input, partition_input, plan_moves, storage_update, JunkTable, LeftAlone,
+    Move, STORAGE_FIELDS,
+};
+use glutil::scope::WalkScope;
+use glutil::walk::{discover, WalkOptions};
+
+use crate::args::{AwsArgs, OutputFormat, RunArgs, TableWriteArgs};
+use crate::output::{values_text, Output};
+use crate::progress::TerminalProgress;
+use crate::{Command, EXIT_FAILURE, EXIT_OK};
+
+/// After data was copied to a new bucket or prefix and the table's location
+/// updated, repoints every partition whose values are found under the
+/// table's current location at another folder. Only
+/// `StorageDescriptor.Location` changes; partitions not found there are left
+/// alone and listed.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "update-partitions", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct UpdatePartitions {
+    /// Shared arguments.
+    #[command(flatten)]
+    pub args: TableWriteArgs,
+}
+
+/// After the table's schema or format changed, copies the table's columns,
+/// serde, input/output format and compression into every partition that
+/// differs, keeping each partition's location and parameters (the fix for
+/// Athena's HIVE_PARTITION_SCHEMA_MISMATCH).
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "update-storage", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct UpdateStorage {
+    /// Shared arguments.
+    #[command(flatten)]
+    pub args: TableWriteArgs,
+}
+
+/// Deletes the junk tables a Glue crawler makes when it takes partitions for
+/// tables: a table whose location lies below another table's location, and
+/// a table at another table's location whose name extends that table's name
+/// (`events_1a2b3c` next to `events`).
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "delete-bad-tables", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct DeleteBadTables {
+    /// Glue database name.
+    #[arg(value_name = "DATABASE")]
+    pub database: String,
+    /// Print what would be deleted; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(serde::Serialize)]
+struct MoveReport<'a> {
+    command: &'static str,
+    database: &'a str,
+    table: &'a str,
+    location: &'a S3Location,
+    dry_run: bool,
+    examined: u64,
+    moves: &'a [Move],
+    unchanged: u64,
+    not_found: &'a [LeftAlone],
+    updated: u64,
+    failed: &'a [PartitionFailure],
+    requests: BTreeMap<String, u64>,
+}
+
+impl Command for UpdatePartitions {
+    async fn run(self) -> anyhow::Result<u8> {
+        let args = &self.args;
+        let output = Output::new(&args.run);
+        let aws = Aws::connect(&args.aws.options()).await?;
+        let concurrency = args.run.concurrency as usize;
+        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+        let progress = TerminalProgress::new(args.run.quiet);
+        let result = async {
+            let table = catalog
+                .table(&args.table.database, &args.table.table)
+                .await?;
+            let walk = WalkOptions {
+                concurrency,
+                scope: WalkScope::everything(),
+                page_size: None,
+            };
+            // Full partitions: an update replaces the whole definition.
+            let (discovery, partitions) = tokio::try_join!(
+                discover(&aws.s3, &table, &walk, &progress),
+                catalog.all_partitions(&table, false)
+            )?;
+            let plan = plan_moves(&partitions, &discovery);
+            let mut outcome = UpdateOutcome::default();
+            if !args.dry_run && !plan.moves.is_empty() {
+                progress.step("updating partitions");
+                let by_values: HashMap<&[String], _> =
+                    partitions.iter().map(|p| (p.values(), p)).collect();
+                let updates: Vec<_> = plan
+                    .moves
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.values.clone(),
+                            moved_input(by_values[m.values.as_slice()], &m.to),
+                        )
+                    })
+                    .collect();
+                outcome = catalog
+                    .update_partitions(&table, &updates, concurrency, &progress)
+                    .await;
+            }
+            Ok::<_, glutil::Error>((table, partitions.len() as u64, plan, outcome))
+        }
+        .await;
+        progress.finish();
+        let (table, examined, plan, outcome) = result?;
+        let requests = aws.requests.snapshot();
+        output.request_counts(&requests);
+        match output.format {
+            OutputFormat::Json => output.write_json(&MoveReport {
+                command: "update-partitions",
+                database: &table.database,
+                table: &table.name,
+                location: &table.location,
+                dry_run: args.dry_run,
+                examined,
+                moves: &plan.moves,
+                unchanged: plan.unchanged,
+                not_found: &plan.not_found,
+                updated: outcome.updated,
+                failed: &outcome.failed,
+                requests,
+            }),
+            OutputFormat::Text => {
+                let mut out = Output::stdout();
+                if !output.quiet {
+                    let verb = if args.dry_run { "would move" } else { "move" };
+                    if args.dry_run || output.verbose > 0 {
+                        for m in &plan.moves {
+                            let from = m.from.as_deref().unwrap_or("(no location)");
+                            writeln!(out, "{verb} {} {from} -> {}", values_text(&m.values), m.to)?;
+                        }
+                    }
+                    for p in &plan.not_found {
+                        let location = p.location.as_deref().unwrap_or("(no location)");
+                        writeln!(
+                            out,
+                            "left alone {} {location} (not found under the table location)",
+                            values_text(&p.values)
+                        )?;
+                    }
+                    write_failures(&mut out, &outcome.failed)?;
+                }
+                let mode = if args.dry_run { " (dry run)" } else { "" };
+                writeln!(
+                    out,
+                    "update-partitions {} at {}{mode}",
+                    table.qualified_name(),
+                    table.location
+                )?;
+                writeln!(out, "  examined:   {examined}")?;
+                writeln!(out, "  to move:    {}", plan.moves.len())?;
+                writeln!(out, "  unchanged:  {}", plan.unchanged)?;
+                writeln!(out, "  not found:  {}", plan.not_found.len())?;
+                if !args.dry_run {
+                    writeln!(out, "  updated:    {}", outcome.updated)?;
+                    writeln!(out, "  failed:     {}", outcome.failed.len())?;
+                }
+                out.flush()
+            }
+        }
+        .context("writing the report to stdout")?;
+        Ok(exit_code(outcome.failed.is_empty()))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct StorageChange {
+    values: Vec<String>,
+    fields: Vec<&'static str>,
+}
+
+#[derive(serde::Serialize)]
+struct StorageReport<'a> {
+    command: &'static str,
+    database: &'a str,
+    table: &'a str,
+    dry_run: bool,
+    examined: u64,
+    to_update: &'a [StorageChange],
+    differing_fields: BTreeMap<&'static str, u64>,
+    updated: u64,
+    failed: &'a [PartitionFailure],
+    requests: BTreeMap<String, u64>,
+}
+
+impl Command for UpdateStorage {
+    async fn run(self) -> anyhow::Result<u8> {
+        let args = &self.args;
+        let output = Output::new(&args.run);
+        let aws = Aws::connect(&args.aws.options()).await?;
+        let concurrency = args.run.concurrency as usize;
+        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+        let progress = TerminalProgress::new(args.run.quiet);
+        let result = async {
+            let table = catalog
+                .table(&args.table.database, &args.table.table)
+                .await?;
+            let partitions = catalog.all_partitions(&table, false).await?;
+            let mut changes = Vec::new();
+            let mut updates = Vec::new();
+            for p in &partitions {
+                let (storage, fields) = storage_update(&table.storage_descriptor, p);
+                if !fields.is_empty() {
+                    changes.push(StorageChange {
+                        values: p.values().to_vec(),
+                        fields,
+                    });
+                    updates.push((p.values().to_vec(), partition_input(p, storage)));
+                }
+            }
+            changes.sort_by(|a, b| a.values.cmp(&b.values));
+            let mut outcome = UpdateOutcome::default();
+            if !args.dry_run && !updates.is_empty() {
+                progress.step("updating partitions");
+                outcome = catalog
+                    .update_partitions(&table, &updates, concurrency, &progress)
+                    .await;
+            }
+            Ok::<_, glutil::Error>((table, partitions.len() as u64, changes, outcome))
+        }
+        .await;
+        progress.finish();
+        let (table, examined, changes, outcome) = result?;
+        let mut differing_fields: BTreeMap<&'static str, u64> =
+            STORAGE_FIELDS.iter().map(|f| (*f, 0)).collect();
+        for change in &changes {
+            for field in &change.fields {
+                *differing_fields.entry(field).or_default() += 1;
+            }
+        }
+        let requests = aws.requests.snapshot();
+        output.request_counts(&requests);
+        match output.format {
+            OutputFormat::Json => output.write_json(&StorageReport {
+                command: "update-storage",
+                database: &table.database,
+                table: &table.name,
+                dry_run: args.dry_run,
+                examined,
+                to_update: &changes,
+                differing_fields,
+                updated: outcome.updated,
+                failed: &outcome.failed,
+                requests,
+            }),
+            OutputFormat::Text => {
+                let mut out = Output::stdout();
+                if !output.quiet {
+                    if args.dry_run || output.verbose > 0 {
+                        let verb = if args.dry_run {
+                            "would update"
+                        } else {
+                            "update"
+                        };
+                        for c in &changes {
+                            writeln!(
+                                out,
+                                "{verb} {}: {}",
+                                values_text(&c.values),
+                                c.fields.join(", ")
+                            )?;
+                        }
+                    }
+                    write_failures(&mut out, &outcome.failed)?;
+                }
+                let mode = if args.dry_run { " (dry run)" } else { "" };
+                writeln!(out, "update-storage {}{mode}", table.qualified_name())?;
+                writeln!(out, "  examined:   {examined}")?;
+                writeln!(out, "  differ:     {}", changes.len())?;
+                for (field, count) in &differing_fields {
+                    writeln!(out, "    {field}: {count}")?;
+                }
+                if !args.dry_run {
+                    writeln!(out, "  updated:    {}", outcome.updated)?;
+                    writeln!(out, "  failed:     {}", outcome.failed.len())?;
+                }
+                out.flush()
+            }
+        }
+        .context("writing the report to stdout")?;
+        Ok(exit_code(outcome.failed.is_empty()))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct TablesReport<'a> {
+    command: &'static str,
+    database: &'a str,
+    dry_run: bool,
+    examined: u64,
+    to_delete: &'a [JunkTable],
+    #[serde(flatten)]
+    outcome: &'a TableDeleteOutcome,
+    requests: BTreeMap<String, u64>,
+}
+
+impl Command for DeleteBadTables {
+    async fn run(self) -> anyhow::Result<u8> {
+        let output = Output::new(&self.run);
+        let aws = Aws::connect(&self.aws.options()).await?;
+        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+        let tables = catalog.tables(&self.database).await?;
+        let junk = junk_tables(&tables);
+        let mut outcome = TableDeleteOutcome::default();
+        if !self.dry_run && !junk.is_empty() {
+            let names: Vec<String> = junk.iter().map(|j| j.name.clone()).collect();
+            outcome = catalog.delete_tables(&self.database, &names).await;
+        }
+        let requests = aws.requests.snapshot();
+        output.request_counts(&requests);
+        match output.format {
+            OutputFormat::Json => output.write_json(&TablesReport {
+                command: "delete-bad-tables",
+                database: &self.database,
+                dry_run: self.dry_run,
+                examined: tables.len() as u64,
+                to_delete: &junk,
+                outcome: &outcome,
+                requests,
+            }),
+            OutputFormat::Text => {
+                let mut out = Output::stdout();
+                if !output.quiet {
+                    let verb = if self.dry_run {
+                        "would delete"
+                    } else {
+                        "delete"
+                    };
+                    for j in &junk {
+                        writeln!(out, "{verb} table {} {} ({})", j.name, j.location, j.reason)?;
+                    }
+                    for f in &outcome.failed {
+                        writeln!(out, "failed table {}: {}: {}", f.name, f.code, f.message)?;
+                    }
+                }
+                let mode = if self.dry_run { " (dry run)" } else { "" };
+                writeln!(out, "delete-bad-tables {}{mode}", self.database)?;
+                writeln!(out, "  examined:     {}", tables.len())?;
+                writeln!(out, "  to delete:    {}", junk.len())?;
+                if !self.dry_run {
+                    writeln!(out, "  deleted:      {}", outcome.deleted)?;
+                    writeln!(out, "  already gone: {}", outcome.already_gone)?;
+                    writeln!(out, "  failed:       {}", outcome.failed.len())?;
+                }
+                out.flush()
+            }
+        }
+        .context("writing the report to stdout")?;
+        Ok(exit_code(outcome.failed.is_empty()))
+    }
+}
+
+fn write_failures(out: &mut impl Write, failed: &[PartitionFailure]) -> std::io::Result<()> {
+    for f in failed {
+        writeln!(
+            out,
+            "failed {}: {}: {}",
+            values_text(&f.values),
+            f.code,
+            f.message
+        )?;
+    }
+    Ok(())
+}
+
+fn exit_code(ok: bool) -> u8 {
+    if ok {
+        EXIT_OK
+    } else {
+        EXIT_FAILURE
+    }
+}
