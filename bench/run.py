@@ -78,14 +78,17 @@ def storage_descriptor(location: str) -> dict:
 
 def seed_hourly(lab: Lab, days: int, in_catalog: bool, data: str = "all") -> dict:
     """An hourly table with one object per hour (`data="even-hours"`: only
-    the even hours keep their data); optionally every partition already in
-    the catalog. Returns the names."""
+    the even hours keep their data; `data="moved"`: the data and the table
+    location moved from events/ to moved/, the catalog's partitions still
+    point at events/); optionally every partition already in the catalog.
+    Returns the names."""
     names = {"bucket": "bench-data", "database": "bench", "table": "hourly"}
     root = f"s3://{names['bucket']}/events/"
+    data_prefix = "moved/" if data == "moved" else "events/"
     folders = list(hourly_folders(days))
-    with_data = [f for v, f in folders if data == "all" or int(v[3]) % 2 == 0]
+    with_data = [f for v, f in folders if data != "even-hours" or int(v[3]) % 2 == 0]
     ops = [
-        {"op": "objects", "bucket": names["bucket"], "keys": [f"events/{f}part-00000.json" for f in with_data]},
+        {"op": "objects", "bucket": names["bucket"], "keys": [f"{data_prefix}{f}part-00000.json" for f in with_data]},
         {
             "op": "table",
             "database": names["database"],
@@ -93,7 +96,7 @@ def seed_hourly(lab: Lab, days: int, in_catalog: bool, data: str = "all") -> dic
                 "Name": names["table"],
                 "TableType": "EXTERNAL_TABLE",
                 "PartitionKeys": [{"Name": k, "Type": "string"} for k in ("year", "month", "day", "hour")],
-                "StorageDescriptor": storage_descriptor(root),
+                "StorageDescriptor": storage_descriptor(f"s3://{names['bucket']}/{data_prefix}"),
             },
         },
     ]
@@ -158,6 +161,9 @@ def measure(tool: str, case: dict, latency_ms: float) -> dict:
         partitions = lab.call(f"/_lab/partitions?database={names['database']}&table={names['table']}")["partitions"]
     result.update(stats)
     result["catalog_partitions"] = len(partitions)
+    prefix = case.get("expect_locations_under")
+    if prefix and sum(1 for p in partitions if (p["location"] or "").startswith(prefix)) != len(partitions):
+        result["catalog_partitions"] = -1  # some partition does not point where it should
     expected = case.get("expect_output", {}).get(tool)
     result["output_ok"] = expected is None or expected in result["stdout"]
     result["stdout"] = result["stdout"][-2000:]
@@ -199,6 +205,16 @@ CASES = {
         "peer_args": ["delete-missing-partitions", "--dry-run"],
         "expect_partitions": 8760,
         "expect_output": {"glutil 1.0.0": "Found 4380 partitions", "glutil (rust)": "missing:  4380"},
+    },
+    "update-partitions-30d": {
+        "title": "update-partitions, 30 days hourly moved to a new prefix (720 partitions)",
+        "days": 30,
+        "in_catalog": True,
+        "data": "moved",
+        "binary": "update-partitions",
+        "peer_args": ["update-partitions"],
+        "expect_partitions": 720,
+        "expect_locations_under": "s3://bench-data/moved/",
     },
     "delete-all-1y": {
         "title": "delete-all, one year hourly (8,760 partitions)",
