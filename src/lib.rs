@@ -6,6 +6,7 @@ pub mod args;
 pub mod commands;
 pub mod output;
 pub mod progress;
+pub mod session;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -64,6 +65,15 @@ pub fn main_for<C: Command>() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(exit_code_for(&err))
         }
+    }
+}
+
+/// 0 when every change went through, 1 when some failed.
+pub fn exit_status(some_failed: bool) -> u8 {
+    if some_failed {
+        EXIT_FAILURE
+    } else {
+        EXIT_OK
     }
 }
 

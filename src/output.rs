@@ -57,6 +57,23 @@ impl Output {
     }
 }
 
+/// One line per partition a write could not change, with Glue's reason.
+pub fn write_failures(
+    out: &mut impl Write,
+    failed: &[glutil::catalog::PartitionFailure],
+) -> io::Result<()> {
+    for f in failed {
+        writeln!(
+            out,
+            "failed {}: {}: {}",
+            values_text(&f.values),
+            f.code,
+            f.message
+        )?;
+    }
+    Ok(())
+}
+
 /// Partition values for people: `[2019, 01, 02, 03]`.
 pub fn values_text(values: &[String]) -> String {
     format!("[{}]", values.join(", "))

@@ -7,15 +7,14 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use glutil::audit::{audit, Finding, Reason};
-use glutil::catalog::{Catalog, DeleteOutcome};
-use glutil::client::Aws;
+use glutil::catalog::DeleteOutcome;
 use glutil::location::S3Location;
 use glutil::progress::Progress;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs, TableWriteArgs};
-use crate::output::{values_text, Output};
-use crate::progress::TerminalProgress;
-use crate::{Command, EXIT_FAILURE, EXIT_FOUND, EXIT_OK};
+use crate::output::{values_text, write_failures, Output};
+use crate::session::Session;
+use crate::{exit_status, Command, EXIT_FOUND, EXIT_OK};
 
 /// Which partitions a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,22 +88,19 @@ pub struct DeleteAll {
 
 impl Command for ListMissing {
     async fn run(self) -> anyhow::Result<u8> {
-        let output = Output::new(&self.run);
-        let aws = Aws::connect(&self.aws.options()).await?;
-        let progress = TerminalProgress::new(self.run.quiet);
+        let session = Session::start(&self.aws, &self.run).await?;
+        let output = &session.output;
         let result = audit(
-            &aws,
+            &session.aws,
             &self.table.database,
             &self.table.table,
-            self.run.concurrency as usize,
-            &progress,
+            session.concurrency,
+            &session.progress,
         )
         .await;
-        progress.finish();
+        let requests = session.finish();
         let audit = result?;
         let missing = audit.missing();
-        let requests = aws.requests.snapshot();
-        output.request_counts(&requests);
         match output.format {
             OutputFormat::Json => output.write_json(&ListReport {
                 database: &audit.table.database,
@@ -197,7 +193,6 @@ async fn run_delete(
     args: &TableWriteArgs,
     yes: bool,
 ) -> anyhow::Result<u8> {
-    let output = Output::new(&args.run);
     let (database, table_name) = (&args.table.database, &args.table.table);
     // Refuse before any request: a script that forgot --yes learns at once.
     if selection == Selection::All && !args.dry_run && !yes && !std::io::stdin().is_terminal() {
@@ -206,10 +201,15 @@ async fn run_delete(
         ))
         .into());
     }
-    let aws = Aws::connect(&args.aws.options()).await?;
-    let concurrency = args.run.concurrency as usize;
-    let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
-    let progress = TerminalProgress::new(args.run.quiet);
+    let session = Session::start(&args.aws, &args.run).await?;
+    let Session {
+        aws,
+        catalog,
+        progress,
+        concurrency,
+        ..
+    } = &session;
+    let concurrency = *concurrency;
     let chosen = async {
         if selection == Selection::All {
             let table = catalog.table(database, table_name).await?;
@@ -227,7 +227,7 @@ async fn run_delete(
                 .collect();
             Ok::<_, glutil::Error>((table, partitions.len() as u64, findings))
         } else {
-            let audit = audit(&aws, database, table_name, concurrency, &progress).await?;
+            let audit = audit(aws, database, table_name, concurrency, progress).await?;
             let findings = match selection {
                 Selection::Missing => audit.missing(),
                 _ => audit.bad(),
@@ -254,12 +254,11 @@ async fn run_delete(
         progress.step("deleting partitions");
         let values: Vec<Vec<String>> = to_delete.iter().map(|f| f.values.clone()).collect();
         outcome = catalog
-            .delete_partitions(&table, &values, concurrency, &progress)
+            .delete_partitions(&table, &values, concurrency, progress)
             .await;
     }
-    progress.finish();
-    let requests = aws.requests.snapshot();
-    output.request_counts(&requests);
+    let requests = session.finish();
+    let output = &session.output;
 
     match output.format {
         OutputFormat::Json => output.write_json(&DeleteReport {
@@ -288,15 +287,7 @@ async fn run_delete(
                     let reason = (selection != Selection::All).then_some(&f.reason);
                     write_entry(&mut out, verb, &f.values, f.location.as_deref(), reason)?;
                 }
-                for f in &outcome.failed {
-                    writeln!(
-                        out,
-                        "failed {}: {}: {}",
-                        values_text(&f.values),
-                        f.code,
-                        f.message
-                    )?;
-                }
+                write_failures(&mut out, &outcome.failed)?;
             }
             let mode = if args.dry_run { " (dry run)" } else { "" };
             writeln!(
@@ -316,11 +307,7 @@ async fn run_delete(
         }
     }
     .context("writing the report to stdout")?;
-    Ok(if outcome.failed.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FAILURE
-    })
+    Ok(exit_status(!outcome.failed.is_empty()))
 }
 
 fn write_entry(

@@ -4,14 +4,13 @@
 use std::io::Write;
 
 use anyhow::Context;
-use glutil::client::Aws;
 use glutil::partitioner::{PartitionerOptions, PartitionerReport};
 use glutil::scope::Date;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
-use crate::output::{values_text, Output};
-use crate::progress::TerminalProgress;
-use crate::{Command, EXIT_FAILURE, EXIT_OK};
+use crate::output::{values_text, write_failures, Output};
+use crate::session::Session;
+use crate::{exit_status, Command};
 
 /// Finds partition folders in S3 under the table's location and creates the
 /// partitions the Glue Data Catalog lacks.
@@ -55,18 +54,7 @@ struct JsonReport<'a> {
 
 impl Command for Args {
     async fn run(self) -> anyhow::Result<u8> {
-        let output = Output::new(&self.run);
-        let aws = Aws::connect(&self.aws.options()).await?;
-        output.verbose(format_args!(
-            "region {}, endpoint {}, {} attempts per request, concurrency {}",
-            aws.settings.region,
-            aws.settings
-                .endpoint_url
-                .as_deref()
-                .unwrap_or("AWS default"),
-            aws.settings.max_attempts,
-            self.run.concurrency
-        ));
+        let session = Session::start(&self.aws, &self.run).await?;
         let options = PartitionerOptions {
             prefix: self.prefix.clone(),
             limit_days: self.limit_days,
@@ -74,26 +62,24 @@ impl Command for Args {
             concurrency: self.run.concurrency as usize,
             dry_run: self.dry_run,
         };
-        let progress = TerminalProgress::new(self.run.quiet);
         let result = glutil::partitioner::run(
-            &aws,
+            &session.aws,
             &self.table.database,
             &self.table.table,
             &options,
-            &progress,
+            &session.progress,
         )
         .await;
-        progress.finish();
+        let requests = session.finish();
         let report = result?;
-        let requests = aws.requests.snapshot();
-        output.request_counts(&requests);
+        let output = &session.output;
 
         match output.format {
             OutputFormat::Json => output.write_json(&JsonReport {
                 report: &report,
                 requests,
             }),
-            OutputFormat::Text => write_text(&report, &output),
+            OutputFormat::Text => write_text(&report, output),
         }
         .context("writing the report to stdout")?;
         if !report.conflicts.is_empty() {
@@ -102,11 +88,7 @@ impl Command for Args {
                 report.conflicts.len()
             );
         }
-        Ok(if report.has_failures() {
-            EXIT_FAILURE
-        } else {
-            EXIT_OK
-        })
+        Ok(exit_status(report.has_failures()))
     }
 }
 
@@ -135,15 +117,7 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
                 locations.join(" and ")
             )?;
         }
-        for f in &report.failed {
-            writeln!(
-                out,
-                "failed {}: {}: {}",
-                values_text(&f.values),
-                f.code,
-                f.message
-            )?;
-        }
+        write_failures(&mut out, &report.failed)?;
     }
     let mode = if report.dry_run { " (dry run)" } else { "" };
     writeln!(

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use anyhow::Context;
-use glutil::catalog::{Catalog, PartitionFailure, TableDeleteOutcome, UpdateOutcome};
-use glutil::client::Aws;
+use glutil::catalog::{PartitionFailure, TableDeleteOutcome, UpdateOutcome};
 use glutil::location::S3Location;
 use glutil::progress::Progress;
 use glutil::repair::{
@@ -17,9 +16,9 @@ use glutil::scope::WalkScope;
 use glutil::walk::{discover, WalkOptions};
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableWriteArgs};
-use crate::output::{values_text, Output};
-use crate::progress::TerminalProgress;
-use crate::{Command, EXIT_FAILURE, EXIT_OK};
+use crate::output::{values_text, write_failures, Output};
+use crate::session::Session;
+use crate::{exit_status, Command};
 
 /// After data was copied to a new bucket or prefix and the table's location
 /// updated, repoints every partition whose values are found under the
@@ -86,11 +85,15 @@ struct MoveReport<'a> {
 impl Command for UpdatePartitions {
     async fn run(self) -> anyhow::Result<u8> {
         let args = &self.args;
-        let output = Output::new(&args.run);
-        let aws = Aws::connect(&args.aws.options()).await?;
-        let concurrency = args.run.concurrency as usize;
-        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
-        let progress = TerminalProgress::new(args.run.quiet);
+        let session = Session::start(&args.aws, &args.run).await?;
+        let Session {
+            output,
+            aws,
+            catalog,
+            progress,
+            concurrency,
+        } = &session;
+        let concurrency = *concurrency;
         let result = async {
             let table = catalog
                 .table(&args.table.database, &args.table.table)
@@ -102,7 +105,7 @@ impl Command for UpdatePartitions {
             };
             // Full partitions: an update replaces the whole definition.
             let (discovery, partitions) = tokio::try_join!(
-                discover(&aws.s3, &table, &walk, &progress),
+                discover(&aws.s3, &table, &walk, progress),
                 catalog.all_partitions(&table, false)
             )?;
             let plan = plan_moves(&partitions, &discovery);
@@ -122,16 +125,14 @@ impl Command for UpdatePartitions {
                     })
                     .collect();
                 outcome = catalog
-                    .update_partitions(&table, &updates, concurrency, &progress)
+                    .update_partitions(&table, &updates, concurrency, progress)
                     .await;
             }
             Ok::<_, glutil::Error>((table, partitions.len() as u64, plan, outcome))
         }
         .await;
-        progress.finish();
+        let requests = session.finish();
         let (table, examined, plan, outcome) = result?;
-        let requests = aws.requests.snapshot();
-        output.request_counts(&requests);
         match output.format {
             OutputFormat::Json => output.write_json(&MoveReport {
                 command: "update-partitions",
@@ -186,7 +187,7 @@ impl Command for UpdatePartitions {
             }
         }
         .context("writing the report to stdout")?;
-        Ok(exit_code(outcome.failed.is_empty()))
+        Ok(exit_status(!outcome.failed.is_empty()))
     }
 }
 
@@ -213,11 +214,15 @@ struct StorageReport<'a> {
 impl Command for UpdateStorage {
     async fn run(self) -> anyhow::Result<u8> {
         let args = &self.args;
-        let output = Output::new(&args.run);
-        let aws = Aws::connect(&args.aws.options()).await?;
-        let concurrency = args.run.concurrency as usize;
-        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
-        let progress = TerminalProgress::new(args.run.quiet);
+        let session = Session::start(&args.aws, &args.run).await?;
+        let Session {
+            output,
+            catalog,
+            progress,
+            concurrency,
+            ..
+        } = &session;
+        let concurrency = *concurrency;
         let result = async {
             let table = catalog
                 .table(&args.table.database, &args.table.table)
@@ -240,13 +245,13 @@ impl Command for UpdateStorage {
             if !args.dry_run && !updates.is_empty() {
                 progress.step("updating partitions");
                 outcome = catalog
-                    .update_partitions(&table, &updates, concurrency, &progress)
+                    .update_partitions(&table, &updates, concurrency, progress)
                     .await;
             }
             Ok::<_, glutil::Error>((table, partitions.len() as u64, changes, outcome))
         }
         .await;
-        progress.finish();
+        let requests = session.finish();
         let (table, examined, changes, outcome) = result?;
         let mut differing_fields: BTreeMap<&'static str, u64> =
             STORAGE_FIELDS.iter().map(|f| (*f, 0)).collect();
@@ -255,8 +260,6 @@ impl Command for UpdateStorage {
                 *differing_fields.entry(field).or_default() += 1;
             }
         }
-        let requests = aws.requests.snapshot();
-        output.request_counts(&requests);
         match output.format {
             OutputFormat::Json => output.write_json(&StorageReport {
                 command: "update-storage",
@@ -305,7 +308,7 @@ impl Command for UpdateStorage {
             }
         }
         .context("writing the report to stdout")?;
-        Ok(exit_code(outcome.failed.is_empty()))
+        Ok(exit_status(!outcome.failed.is_empty()))
     }
 }
 
@@ -323,9 +326,8 @@ struct TablesReport<'a> {
 
 impl Command for DeleteBadTables {
     async fn run(self) -> anyhow::Result<u8> {
-        let output = Output::new(&self.run);
-        let aws = Aws::connect(&self.aws.options()).await?;
-        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+        let session = Session::start(&self.aws, &self.run).await?;
+        let (output, catalog) = (&session.output, &session.catalog);
         let tables = catalog.tables(&self.database).await?;
         let junk = junk_tables(&tables);
         let mut outcome = TableDeleteOutcome::default();
@@ -333,8 +335,7 @@ impl Command for DeleteBadTables {
             let names: Vec<String> = junk.iter().map(|j| j.name.clone()).collect();
             outcome = catalog.delete_tables(&self.database, &names).await;
         }
-        let requests = aws.requests.snapshot();
-        output.request_counts(&requests);
+        let requests = session.finish();
         match output.format {
             OutputFormat::Json => output.write_json(&TablesReport {
                 command: "delete-bad-tables",
@@ -373,27 +374,6 @@ impl Command for DeleteBadTables {
             }
         }
         .context("writing the report to stdout")?;
-        Ok(exit_code(outcome.failed.is_empty()))
-    }
-}
-
-fn write_failures(out: &mut impl Write, failed: &[PartitionFailure]) -> std::io::Result<()> {
-    for f in failed {
-        writeln!(
-            out,
-            "failed {}: {}: {}",
-            values_text(&f.values),
-            f.code,
-            f.message
-        )?;
-    }
-    Ok(())
-}
-
-fn exit_code(ok: bool) -> u8 {
-    if ok {
-        EXIT_OK
-    } else {
-        EXIT_FAILURE
+        Ok(exit_status(!outcome.failed.is_empty()))
     }
 }

@@ -1,0 +1,60 @@
+//! What every command starts with and ends with: where to report, the AWS
+//! clients, the catalog and a progress bar; then the request counts.
+
+use std::collections::BTreeMap;
+
+use glutil::catalog::Catalog;
+use glutil::client::Aws;
+
+use crate::args::{AwsArgs, RunArgs};
+use crate::output::Output;
+use crate::progress::TerminalProgress;
+
+/// One command's connection to AWS and to the terminal.
+pub struct Session {
+    /// Where and how to report.
+    pub output: Output,
+    /// Glue and S3 clients.
+    pub aws: Aws,
+    /// The catalog through those clients.
+    pub catalog: Catalog,
+    /// The progress bar (hidden off a terminal).
+    pub progress: TerminalProgress,
+    /// Requests in flight at once, per stage.
+    pub concurrency: usize,
+}
+
+impl Session {
+    /// Connects to AWS as the arguments say; with `-v`, says how.
+    pub async fn start(aws: &AwsArgs, run: &RunArgs) -> anyhow::Result<Self> {
+        let output = Output::new(run);
+        let aws = Aws::connect(&aws.options()).await?;
+        output.verbose(format_args!(
+            "region {}, endpoint {}, {} attempts per request, concurrency {}",
+            aws.settings.region,
+            aws.settings
+                .endpoint_url
+                .as_deref()
+                .unwrap_or("AWS default"),
+            aws.settings.max_attempts,
+            run.concurrency
+        ));
+        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+        Ok(Self {
+            output,
+            aws,
+            catalog,
+            progress: TerminalProgress::new(run.quiet),
+            concurrency: run.concurrency as usize,
+        })
+    }
+
+    /// Clears the progress bar and returns the requests sent so far,
+    /// printing them with `-v`.
+    pub fn finish(&self) -> BTreeMap<String, u64> {
+        self.progress.finish();
+        let requests = self.aws.requests.snapshot();
+        self.output.request_counts(&requests);
+        requests
+    }
+}
