@@ -22,6 +22,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: `list-missing --fail-if-any` found missing partitions.
 pub const EXIT_FOUND: u8 = 3;
 
+/// Exit code: stopped by Ctrl-C after the batches in flight (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
 /// The exit-code table every `--help` ends with.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -31,6 +34,8 @@ Exit codes:
      partition keys, a location that is not in S3, a missing bucket,
      an invalid option, delete-all without --yes and no terminal
   3  list-missing --fail-if-any: missing partitions were found
+130 stopped by Ctrl-C: the batches in flight finished, the rest was not sent
+    (the summary says how many); a rerun picks up the rest
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
 standard AWS SDK variables are honoured; the flags override them.";
@@ -58,7 +63,21 @@ pub fn main_for<C: Command>() -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    // The first Ctrl-C lets the batches in flight finish and sends no more;
+    // a second one quits at once.
+    runtime.spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            progress::request_stop();
+            eprintln!(
+                "interrupted: finishing the requests in flight; press Ctrl-C again to quit at once"
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        }
+    });
     match runtime.block_on(command.run()) {
+        Ok(_) if progress::stop_requested() => ExitCode::from(EXIT_INTERRUPTED),
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_OK),
         Err(err) => {

@@ -1,8 +1,22 @@
 //! Progress bars on stderr, shown only when stderr is a terminal.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Set by the first Ctrl-C: writes stop after the batches in flight.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every write in progress to stop after its batches in flight.
+pub fn request_stop() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// True once Ctrl-C was pressed.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
 
 /// A progress display for walks and batched writes.
 pub struct TerminalProgress {
@@ -34,6 +48,10 @@ impl glutil::progress::Progress for TerminalProgress {
         self.bar.set_message(format!(
             "listing S3: {listed}/{queued} folders, {found} partitions found"
         ));
+    }
+
+    fn should_stop(&self) -> bool {
+        stop_requested()
     }
 
     fn step(&self, description: &str) {

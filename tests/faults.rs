@@ -4,6 +4,9 @@
 
 use serde_json::{json, Value};
 
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
 use crate::harness::{hourly_keys, run_at, Lab};
 
 const PARTITIONER: &str = env!("CARGO_BIN_EXE_partitioner");
@@ -181,4 +184,132 @@ fn update_partitions_under_15_percent_throttling_moves_everything() {
             "{location}"
         );
     }
+}
+
+/// Starts a binary against a lab, as a child the test can signal.
+fn spawn_at(lab: &Lab, binary: &str, args: &[&str]) -> std::process::Child {
+    Command::new(binary)
+        .args(args)
+        .env("AWS_ENDPOINT_URL", &lab.endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Waits until the catalog's partition count satisfies `ready`.
+fn wait_for(lab: &Lab, ready: impl Fn(usize) -> bool) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = catalog(lab, "faultdb", "events").len();
+        if ready(n) {
+            return n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the catalog never reached the expected state ({n})"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_after_the_batches_in_flight_with_a_true_summary() {
+    // 200 ms per request and one batch at a time: 24 batches take seconds.
+    let lab = Lab::start(200.0, 0.0);
+    seed_catalog(&lab, "s3://faults/t/", "t/", "t/", 25);
+    let child = spawn_at(
+        &lab,
+        DELETE_ALL,
+        &[
+            "faultdb",
+            "events",
+            "--yes",
+            "--concurrency",
+            "1",
+            "--output",
+            "json",
+        ],
+    );
+    wait_for(&lab, |n| n < 600);
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    let deleted = report["deleted"].as_u64().unwrap();
+    let not_attempted = report["not_attempted"].as_u64().unwrap();
+    assert!(deleted > 0 && not_attempted > 0, "{report}");
+    assert_eq!(deleted + not_attempted, 600, "{report}");
+    // The summary tells the truth about the catalog.
+    assert_eq!(
+        catalog(&lab, "faultdb", "events").len() as u64,
+        not_attempted
+    );
+
+    let rerun = run_at(
+        &lab.endpoint,
+        DELETE_ALL,
+        &["faultdb", "events", "--yes", "--concurrency", "8"],
+    );
+    assert_eq!(rerun.code, 0, "{rerun:?}");
+    assert!(catalog(&lab, "faultdb", "events").is_empty());
+}
+
+#[test]
+fn a_partitioner_killed_while_creating_converges_on_a_plain_rerun() {
+    let lab = Lab::start(200.0, 0.0);
+    let keys = hourly_keys("t/", 60, true);
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([
+            {"op": "objects", "bucket": "faults", "keys": keys},
+            {"op": "table", "database": "faultdb", "table_input": table_input("events", "s3://faults/t/")}
+        ])),
+    );
+    let mut child = spawn_at(
+        &lab,
+        PARTITIONER,
+        &["faultdb", "events", "--concurrency", "1"],
+    );
+    let landed = wait_for(&lab, |n| n > 0);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    let after_kill = catalog(&lab, "faultdb", "events").len();
+    assert!(
+        landed > 0 && after_kill < 1440,
+        "killed too late: {after_kill}"
+    );
+
+    let rerun = run_at(
+        &lab.endpoint,
+        PARTITIONER,
+        &[
+            "faultdb",
+            "events",
+            "--concurrency",
+            "8",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(rerun.code, 0, "{rerun:?}");
+    let json = rerun.json();
+    assert_eq!(
+        json["created"].as_u64().unwrap()
+            + json["already_present"].as_u64().unwrap()
+            + json["already_existed"].as_u64().unwrap(),
+        1440
+    );
+    assert_eq!(catalog(&lab, "faultdb", "events").len(), 1440);
 }

@@ -184,6 +184,7 @@ struct DeleteReport<'a> {
     deleted: u64,
     already_gone: u64,
     failed: &'a [glutil::catalog::PartitionFailure],
+    not_attempted: u64,
     requests: BTreeMap<String, u64>,
 }
 
@@ -272,6 +273,7 @@ async fn run_delete(
             deleted: outcome.deleted,
             already_gone: outcome.already_gone,
             failed: &outcome.failed,
+            not_attempted: outcome.not_attempted,
             requests,
         }),
         OutputFormat::Text => {
@@ -302,6 +304,13 @@ async fn run_delete(
                 writeln!(out, "  deleted:      {}", outcome.deleted)?;
                 writeln!(out, "  already gone: {}", outcome.already_gone)?;
                 writeln!(out, "  failed:       {}", outcome.failed.len())?;
+                if outcome.not_attempted > 0 {
+                    writeln!(
+                        out,
+                        "  not attempted: {} (interrupted)",
+                        outcome.not_attempted
+                    )?;
+                }
             }
             out.flush()
         }

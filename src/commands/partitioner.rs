@@ -138,6 +138,13 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
     }
     writeln!(out, "  conflicts:       {}", report.conflicts.len())?;
     writeln!(out, "  failed:          {}", report.failed.len())?;
+    if report.not_attempted > 0 {
+        writeln!(
+            out,
+            "  not attempted:   {} (interrupted)",
+            report.not_attempted
+        )?;
+    }
     if report.empty_folders > 0 {
         writeln!(
             out,

@@ -79,6 +79,7 @@ struct MoveReport<'a> {
     not_found: &'a [LeftAlone],
     updated: u64,
     failed: &'a [PartitionFailure],
+    not_attempted: u64,
     requests: BTreeMap<String, u64>,
 }
 
@@ -146,6 +147,7 @@ impl Command for UpdatePartitions {
                 not_found: &plan.not_found,
                 updated: outcome.updated,
                 failed: &outcome.failed,
+                not_attempted: outcome.not_attempted,
                 requests,
             }),
             OutputFormat::Text => {
@@ -182,6 +184,13 @@ impl Command for UpdatePartitions {
                 if !args.dry_run {
                     writeln!(out, "  updated:    {}", outcome.updated)?;
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
+                    if outcome.not_attempted > 0 {
+                        writeln!(
+                            out,
+                            "  not attempted: {} (interrupted)",
+                            outcome.not_attempted
+                        )?;
+                    }
                 }
                 out.flush()
             }
@@ -208,6 +217,7 @@ struct StorageReport<'a> {
     differing_fields: BTreeMap<&'static str, u64>,
     updated: u64,
     failed: &'a [PartitionFailure],
+    not_attempted: u64,
     requests: BTreeMap<String, u64>,
 }
 
@@ -271,6 +281,7 @@ impl Command for UpdateStorage {
                 differing_fields,
                 updated: outcome.updated,
                 failed: &outcome.failed,
+                not_attempted: outcome.not_attempted,
                 requests,
             }),
             OutputFormat::Text => {
@@ -303,6 +314,13 @@ impl Command for UpdateStorage {
                 if !args.dry_run {
                     writeln!(out, "  updated:    {}", outcome.updated)?;
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
+                    if outcome.not_attempted > 0 {
+                        writeln!(
+                            out,
+                            "  not attempted: {} (interrupted)",
+                            outcome.not_attempted
+                        )?;
+                    }
                 }
                 out.flush()
             }

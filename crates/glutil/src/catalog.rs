@@ -69,6 +69,8 @@ pub struct DeleteOutcome {
     pub already_gone: u64,
     /// Partitions that could not be deleted.
     pub failed: Vec<PartitionFailure>,
+    /// Items never sent because the run was stopped (Ctrl-C).
+    pub not_attempted: u64,
 }
 
 /// What a batched create did.
@@ -80,6 +82,8 @@ pub struct CreateOutcome {
     pub already_existed: u64,
     /// Partitions that could not be created.
     pub failed: Vec<PartitionFailure>,
+    /// Items never sent because the run was stopped (Ctrl-C).
+    pub not_attempted: u64,
 }
 
 /// The Glue Data Catalog, through one client and an optional catalog id.
@@ -375,6 +379,7 @@ impl Catalog {
             created: outcome.applied,
             already_existed: outcome.benign,
             failed: outcome.failed,
+            not_attempted: outcome.not_attempted,
         }
     }
 
@@ -425,6 +430,7 @@ impl Catalog {
             deleted: outcome.applied,
             already_gone: outcome.benign,
             failed: outcome.failed,
+            not_attempted: outcome.not_attempted,
         }
     }
 
@@ -491,6 +497,7 @@ impl Catalog {
         UpdateOutcome {
             updated: outcome.applied,
             failed: outcome.failed,
+            not_attempted: outcome.not_attempted,
         }
     }
 
@@ -598,6 +605,8 @@ pub struct UpdateOutcome {
     pub updated: u64,
     /// Partitions that could not be updated.
     pub failed: Vec<PartitionFailure>,
+    /// Items never sent because the run was stopped (Ctrl-C).
+    pub not_attempted: u64,
 }
 
 /// A table that could not be deleted, with Glue's reason.
@@ -628,6 +637,7 @@ struct WriteOutcome {
     applied: u64,
     benign: u64,
     failed: Vec<PartitionFailure>,
+    not_attempted: u64,
 }
 
 /// Writes `items` in batches of `size`, `concurrency` batches in flight.
@@ -652,7 +662,10 @@ where
     let total = items.len() as u64;
     let mut outcome = WriteOutcome::default();
     let mut done = 0;
+    // Checked as each batch is about to start, so a stop lets the batches in
+    // flight finish and sends no more.
     let mut batches = stream::iter(items.chunks(size))
+        .take_while(|_| futures::future::ready(!progress.should_stop()))
         .map(|chunk| write_batch(chunk.iter().collect(), values_of, benign_code, send))
         .buffer_unordered(concurrency.max(1));
     while let Some(batch) = batches.next().await {
@@ -663,6 +676,7 @@ where
         progress.applied(done, total);
     }
     outcome.failed.sort_by(|a, b| a.values.cmp(&b.values));
+    outcome.not_attempted = total - done;
     outcome
 }
 

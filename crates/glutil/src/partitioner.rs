@@ -54,6 +54,8 @@ pub struct PartitionerReport {
     pub conflicts: Vec<Conflict>,
     /// Partitions that could not be created, with Glue's reason.
     pub failed: Vec<PartitionFailure>,
+    /// Partitions never sent because the run was stopped (Ctrl-C).
+    pub not_attempted: u64,
     /// Matching leaf folders without data (not partitions).
     pub empty_folders: u64,
     /// Folders listed in S3.
@@ -132,6 +134,7 @@ pub async fn run(
         already_existed: 0,
         conflicts: discovery.conflicts,
         failed: Vec::new(),
+        not_attempted: 0,
         empty_folders: discovery.empty.len() as u64,
         folders_listed: discovery.folders_listed,
     };
@@ -143,6 +146,7 @@ pub async fn run(
         report.created = outcome.created;
         report.already_existed = outcome.already_existed;
         report.failed = outcome.failed;
+        report.not_attempted = outcome.not_attempted;
     }
     Ok(report)
 }

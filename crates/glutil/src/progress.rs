@@ -15,6 +15,13 @@ pub trait Progress: Send + Sync {
         let _ = description;
     }
 
+    /// Asked before each batch of a write is sent: true stops the write
+    /// after the batches already in flight (Ctrl-C), leaving the rest not
+    /// attempted.
+    fn should_stop(&self) -> bool {
+        false
+    }
+
     /// A batched write finished `done` of `total` items.
     fn applied(&self, done: u64, total: u64) {
         let _ = (done, total);
