@@ -22,6 +22,7 @@ pub struct AwsArgs {
     /// Attempts per AWS request, with exponential backoff and jitter between
     /// them, to ride out throttling.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ATTEMPTS,
+          allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
 }
@@ -54,6 +55,7 @@ pub enum OutputFormat {
 pub struct RunArgs {
     /// Requests in flight at once, per stage (S3 listings, Glue batches).
     #[arg(long, value_name = "N", default_value_t = 32,
+          allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,
     /// Output format on stdout.
@@ -72,11 +74,23 @@ pub struct RunArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct TableArgs {
     /// Glue database name.
-    #[arg(value_name = "DATABASE")]
+    #[arg(value_name = "DATABASE", value_parser = catalog_name)]
     pub database: String,
     /// Table name in that database.
-    #[arg(value_name = "TABLE")]
+    #[arg(value_name = "TABLE", value_parser = catalog_name)]
     pub table: String,
+}
+
+/// A database or table name: not empty, no control characters (Glue would
+/// reject it after a round trip, with a less helpful message).
+pub fn catalog_name(name: &str) -> Result<String, String> {
+    if name.trim().is_empty() {
+        Err("must not be empty".to_string())
+    } else if name.chars().any(char::is_control) {
+        Err("must not contain control characters".to_string())
+    } else {
+        Ok(name.to_string())
+    }
 }
 
 /// Arguments every command that changes one table takes.

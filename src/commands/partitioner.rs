@@ -30,7 +30,7 @@ pub struct Args {
     pub dry_run: bool,
     /// Only look at today and the N days before it. The partition keys
     /// (after any --prefix values) must start with year, month, day.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit_days: Option<u32>,
     /// Fixed value for the next leading partition key; repeat for more
     /// keys (e.g. --prefix us-east-1 for a table keyed region/year/...).

@@ -53,7 +53,7 @@ pub struct UpdateStorage {
 #[command(name = "delete-bad-tables", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct DeleteBadTables {
     /// Glue database name.
-    #[arg(value_name = "DATABASE")]
+    #[arg(value_name = "DATABASE", value_parser = crate::args::catalog_name)]
     pub database: String,
     /// Print what would be deleted; change nothing.
     #[arg(long)]

@@ -364,7 +364,13 @@ pub fn run(binary: &str, args: &[&str]) -> Run {
 
 /// Runs a built binary against another server (a lab of its own).
 pub fn run_at(endpoint: &str, binary: &str, args: &[&str]) -> Run {
+    run_env(endpoint, binary, args, &[])
+}
+
+/// Runs a built binary with extra environment variables.
+pub fn run_env(endpoint: &str, binary: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = command(endpoint, binary, args)
+        .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("run {binary}: {e}"));
     Run {

@@ -115,9 +115,7 @@ impl Aws {
             loader = loader.profile_name(profile);
         }
         if let Some(region) = &options.region {
-            if region.trim().is_empty() {
-                return Err(Error::InvalidInput("--region must not be empty".into()));
-            }
+            check_region(region)?;
             loader = loader.region(Region::new(region.clone()));
         }
         if let Some(endpoint) = &options.endpoint_url {
@@ -176,6 +174,22 @@ async fn check_profile_exists(profile: &str) -> Result<()> {
     } else {
         Err(Error::Config(format!(
             "profile `{profile}` was not found in the AWS config or credentials files; check --profile / AWS_PROFILE"
+        )))
+    }
+}
+
+/// Region names are lower-case letters, digits and dashes (`eu-west-1`);
+/// anything else would only fail later as an unreachable host name.
+fn check_region(region: &str) -> Result<()> {
+    let valid = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "--region `{region}` is not an AWS region name (like eu-west-1)"
         )))
     }
 }
@@ -307,6 +321,16 @@ mod tests {
             ..Default::default()
         };
         assert!(ClientSettings::resolve(&options, &sdk(Some("us-east-1"), None)).is_err());
+    }
+
+    #[test]
+    fn region_names_are_checked() {
+        assert!(check_region("eu-west-1").is_ok());
+        assert!(check_region("us-gov-west-1").is_ok());
+        for bad in ["", "EU-WEST-1", "not a region", "eu_west_1", "eu-west-1/"] {
+            let err = check_region(bad).unwrap_err();
+            assert!(err.is_bad_input(), "{bad}");
+        }
     }
 
     #[test]
