@@ -945,6 +945,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn access_denied_is_an_aws_failure_that_keeps_the_reason() {
+        let rule = mock!(Client::get_table).then_http_response(|| {
+            aws_smithy_runtime_api::http::Response::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+                aws_smithy_types::body::SdkBody::from(
+                    r#"{"__type":"AccessDeniedException","message":"User: arn:aws:iam::1:user/x is not authorized to perform: glue:GetTable"}"#,
+                ),
+            )
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let err = Catalog::new(glue, None).table("db", "t").await.unwrap_err();
+        assert!(!err.is_bad_input(), "access denied is exit 1, not 2: {err}");
+        let mut chain = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            chain.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        assert!(chain.contains("GetTable on `db.t`"), "{chain}");
+        assert!(chain.contains("not authorized"), "{chain}");
+    }
+
+    #[tokio::test]
     async fn deletes_go_in_batches_of_exactly_25() {
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let seen = sizes.clone();
