@@ -74,6 +74,14 @@ pub fn write_failures(
     Ok(())
 }
 
+/// The summary line of a run stopped by Ctrl-C; nothing otherwise.
+pub fn write_not_attempted(out: &mut impl Write, not_attempted: u64) -> io::Result<()> {
+    if not_attempted > 0 {
+        writeln!(out, "  not attempted: {not_attempted} (interrupted)")?;
+    }
+    Ok(())
+}
+
 /// Partition values for people: `[2019, 01, 02, 03]`.
 pub fn values_text(values: &[String]) -> String {
     format!("[{}]", values.join(", "))

@@ -12,7 +12,7 @@ use glutil::location::S3Location;
 use glutil::progress::Progress;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs, TableWriteArgs};
-use crate::output::{values_text, write_failures, Output};
+use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command, EXIT_FOUND, EXIT_OK};
 
@@ -304,13 +304,7 @@ async fn run_delete(
                 writeln!(out, "  deleted:      {}", outcome.deleted)?;
                 writeln!(out, "  already gone: {}", outcome.already_gone)?;
                 writeln!(out, "  failed:       {}", outcome.failed.len())?;
-                if outcome.not_attempted > 0 {
-                    writeln!(
-                        out,
-                        "  not attempted: {} (interrupted)",
-                        outcome.not_attempted
-                    )?;
-                }
+                write_not_attempted(&mut out, outcome.not_attempted)?;
             }
             out.flush()
         }

@@ -8,7 +8,7 @@ use glutil::partitioner::{PartitionerOptions, PartitionerReport};
 use glutil::scope::Date;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
-use crate::output::{values_text, write_failures, Output};
+use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
@@ -138,13 +138,7 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
     }
     writeln!(out, "  conflicts:       {}", report.conflicts.len())?;
     writeln!(out, "  failed:          {}", report.failed.len())?;
-    if report.not_attempted > 0 {
-        writeln!(
-            out,
-            "  not attempted:   {} (interrupted)",
-            report.not_attempted
-        )?;
-    }
+    write_not_attempted(&mut out, report.not_attempted)?;
     if report.empty_folders > 0 {
         writeln!(
             out,

@@ -12,11 +12,10 @@ use glutil::repair::{
     junk_tables, moved_input, partition_input, plan_moves, storage_update, JunkTable, LeftAlone,
     Move, STORAGE_FIELDS,
 };
-use glutil::scope::WalkScope;
-use glutil::walk::{discover, WalkOptions};
+use glutil::walk::discover_with_catalog;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableWriteArgs};
-use crate::output::{values_text, write_failures, Output};
+use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
@@ -99,16 +98,10 @@ impl Command for UpdatePartitions {
             let table = catalog
                 .table(&args.table.database, &args.table.table)
                 .await?;
-            let walk = WalkOptions {
-                concurrency,
-                scope: WalkScope::everything(),
-                page_size: None,
-            };
             // Full partitions: an update replaces the whole definition.
-            let (discovery, partitions) = tokio::try_join!(
-                discover(&aws.s3, &table, &walk, progress),
-                catalog.all_partitions(&table, false)
-            )?;
+            let (discovery, partitions) =
+                discover_with_catalog(&aws.s3, catalog, &table, concurrency, false, progress)
+                    .await?;
             let plan = plan_moves(&partitions, &discovery);
             let mut outcome = UpdateOutcome::default();
             if !args.dry_run && !plan.moves.is_empty() {
@@ -184,13 +177,7 @@ impl Command for UpdatePartitions {
                 if !args.dry_run {
                     writeln!(out, "  updated:    {}", outcome.updated)?;
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
-                    if outcome.not_attempted > 0 {
-                        writeln!(
-                            out,
-                            "  not attempted: {} (interrupted)",
-                            outcome.not_attempted
-                        )?;
-                    }
+                    write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
                 out.flush()
             }
@@ -314,13 +301,7 @@ impl Command for UpdateStorage {
                 if !args.dry_run {
                     writeln!(out, "  updated:    {}", outcome.updated)?;
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
-                    if outcome.not_attempted > 0 {
-                        writeln!(
-                            out,
-                            "  not attempted: {} (interrupted)",
-                            outcome.not_attempted
-                        )?;
-                    }
+                    write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
                 out.flush()
             }

@@ -19,9 +19,8 @@ use crate::error::{Error, Result};
 use crate::layout;
 use crate::location::S3Location;
 use crate::progress::Progress;
-use crate::scope::WalkScope;
 use crate::table::Table;
-use crate::walk::{discover, Discovery, WalkOptions};
+use crate::walk::{discover_with_catalog, Discovery};
 
 /// Why a partition is listed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -188,15 +187,8 @@ pub async fn audit(
 ) -> Result<Audit> {
     let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
     let table = catalog.table(database, table_name).await?;
-    let walk = WalkOptions {
-        concurrency,
-        scope: WalkScope::everything(),
-        page_size: None,
-    };
-    let (discovery, partitions) = tokio::try_join!(
-        discover(&aws.s3, &table, &walk, progress),
-        catalog.all_partitions(&table, true)
-    )?;
+    let (discovery, partitions) =
+        discover_with_catalog(&aws.s3, &catalog, &table, concurrency, true, progress).await?;
     let mut partitions: Vec<Stored> = partitions.iter().map(Stored::from_partition).collect();
     partitions.sort_by(|a, b| a.values.cmp(&b.values));
 

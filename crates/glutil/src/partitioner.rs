@@ -12,7 +12,7 @@ use crate::plan::plan_creates;
 use crate::progress::Progress;
 use crate::scope::{Date, WalkScope};
 use crate::table::DiscoveredPartition;
-use crate::walk::{discover, WalkOptions};
+use crate::walk::{discover, discover_with_catalog, WalkOptions};
 
 /// What the partitioner is asked to do.
 #[derive(Debug, Clone)]
@@ -94,10 +94,15 @@ pub async fn run(
     let (discovery, existing): (_, HashSet<Vec<String>>) = if whole_table {
         // The whole table is walked, so the whole catalog is read, while the
         // walk runs: values only (no column lists), no round after the walk.
-        let (discovery, partitions) = tokio::try_join!(
-            discover(&aws.s3, &table, &walk, progress),
-            catalog.all_partitions(&table, true)
-        )?;
+        let (discovery, partitions) = discover_with_catalog(
+            &aws.s3,
+            &catalog,
+            &table,
+            options.concurrency,
+            true,
+            progress,
+        )
+        .await?;
         let existing = partitions.iter().map(|p| p.values().to_vec()).collect();
         (discovery, existing)
     } else {

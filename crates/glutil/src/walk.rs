@@ -28,6 +28,7 @@ use aws_sdk_s3::operation::list_objects_v2::{ListObjectsV2Error, ListObjectsV2Ou
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::layout::{self, Conflict};
 use crate::progress::Progress;
@@ -119,6 +120,29 @@ pub async fn discover(
         empty,
         folders_listed: walker.listed.load(Ordering::Relaxed),
     })
+}
+
+/// Walks the whole table location while reading every partition of the
+/// table from the catalog: the two do not depend on each other, so they
+/// share the time. With `exclude_schema`, partitions come without their
+/// column lists (enough for values and locations, not for updates).
+pub async fn discover_with_catalog(
+    s3: &aws_sdk_s3::Client,
+    catalog: &Catalog,
+    table: &Table,
+    concurrency: usize,
+    exclude_schema: bool,
+    progress: &dyn Progress,
+) -> Result<(Discovery, Vec<aws_sdk_glue::types::Partition>)> {
+    let walk = WalkOptions {
+        concurrency,
+        scope: WalkScope::everything(),
+        page_size: None,
+    };
+    tokio::try_join!(
+        discover(s3, table, &walk, progress),
+        catalog.all_partitions(table, exclude_schema)
+    )
 }
 
 /// A folder to visit: its key prefix, the values of the levels above, and
