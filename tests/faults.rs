@@ -85,6 +85,18 @@ fn seed_catalog(
     );
 }
 
+/// Seeds `days` days of hourly data under s3://faults/t/ and an empty
+/// table over it.
+fn seed_uncataloged(lab: &Lab, days: u32) {
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([
+            {"op": "objects", "bucket": "faults", "keys": hourly_keys("t/", days, true)},
+            {"op": "table", "database": "faultdb", "table_input": table_input("events", "s3://faults/t/")}
+        ])),
+    );
+}
+
 fn catalog(lab: &Lab, database: &str, table: &str) -> Vec<Value> {
     lab.call(
         &format!("/_lab/partitions?database={database}&table={table}"),
@@ -99,14 +111,7 @@ fn catalog(lab: &Lab, database: &str, table: &str) -> Vec<Value> {
 fn partitioner_under_15_percent_throttling_ends_as_without_faults() {
     let lab = Lab::start(0.0, 0.15);
     // 60 days hourly: more than a listing page, 15 create batches.
-    let keys = hourly_keys("t/", 60, true);
-    lab.call(
-        "/_lab/seed",
-        Some(&json!([
-            {"op": "objects", "bucket": "faults", "keys": keys},
-            {"op": "table", "database": "faultdb", "table_input": table_input("events", "s3://faults/t/")}
-        ])),
-    );
+    seed_uncataloged(&lab, 60);
 
     let dry = run_at(
         &lab.endpoint,
@@ -269,14 +274,7 @@ fn ctrl_c_stops_after_the_batches_in_flight_with_a_true_summary() {
 #[test]
 fn a_partitioner_killed_while_creating_converges_on_a_plain_rerun() {
     let lab = Lab::start(200.0, 0.0);
-    let keys = hourly_keys("t/", 60, true);
-    lab.call(
-        "/_lab/seed",
-        Some(&json!([
-            {"op": "objects", "bucket": "faults", "keys": keys},
-            {"op": "table", "database": "faultdb", "table_input": table_input("events", "s3://faults/t/")}
-        ])),
-    );
+    seed_uncataloged(&lab, 60);
     let mut child = spawn_at(
         &lab,
         PARTITIONER,

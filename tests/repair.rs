@@ -67,29 +67,18 @@ async fn put_partitions(
     table: &str,
     partitions: &[(Vec<String>, StorageDescriptor)],
 ) {
-    for chunk in partitions.chunks(100) {
-        let inputs = chunk
-            .iter()
-            .map(|(values, sd)| {
-                PartitionInput::builder()
-                    .set_values(Some(values.clone()))
-                    .storage_descriptor(sd.clone())
-                    .parameters("owner", "team-a")
-                    .parameters("retention", "90d")
-                    .build()
-            })
-            .collect();
-        let out = moto
-            .glue
-            .batch_create_partition()
-            .database_name(db)
-            .table_name(table)
-            .set_partition_input_list(Some(inputs))
-            .send()
-            .await
-            .unwrap();
-        assert!(out.errors().is_empty());
-    }
+    let inputs = partitions
+        .iter()
+        .map(|(values, sd)| {
+            PartitionInput::builder()
+                .set_values(Some(values.clone()))
+                .storage_descriptor(sd.clone())
+                .parameters("owner", "team-a")
+                .parameters("retention", "90d")
+                .build()
+        })
+        .collect();
+    moto.add_partition_inputs(db, table, inputs).await;
 }
 
 async fn partition(

@@ -288,23 +288,34 @@ impl Moto {
         table: &str,
         partitions: &[(Vec<String>, String)],
     ) {
-        for chunk in partitions.chunks(100) {
-            let inputs = chunk
-                .iter()
-                .map(|(values, location)| {
-                    aws_sdk_glue::types::PartitionInput::builder()
-                        .set_values(Some(values.clone()))
-                        .storage_descriptor(StorageDescriptor::builder().location(location).build())
-                        .parameters("owner", "tests")
-                        .build()
-                })
-                .collect();
+        let inputs = partitions
+            .iter()
+            .map(|(values, location)| {
+                aws_sdk_glue::types::PartitionInput::builder()
+                    .set_values(Some(values.clone()))
+                    .storage_descriptor(StorageDescriptor::builder().location(location).build())
+                    .parameters("owner", "tests")
+                    .build()
+            })
+            .collect();
+        self.add_partition_inputs(db, table, inputs).await;
+    }
+
+    /// Creates partitions as given, 100 per BatchCreatePartition, and
+    /// asserts every one was created.
+    pub async fn add_partition_inputs(
+        &self,
+        db: &str,
+        table: &str,
+        inputs: Vec<aws_sdk_glue::types::PartitionInput>,
+    ) {
+        for chunk in inputs.chunks(100) {
             let out = self
                 .glue
                 .batch_create_partition()
                 .database_name(db)
                 .table_name(table)
-                .set_partition_input_list(Some(inputs))
+                .set_partition_input_list(Some(chunk.to_vec()))
                 .send()
                 .await
                 .unwrap();
