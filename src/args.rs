@@ -102,6 +102,9 @@ pub struct TableWriteArgs {
     /// Print what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Where the backup goes.
+    #[command(flatten)]
+    pub backup: crate::backup::BackupArgs,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,

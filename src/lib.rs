@@ -3,6 +3,7 @@
 //! errors to exit codes. Each binary in `bin/` is one call into here.
 
 pub mod args;
+pub mod backup;
 pub mod commands;
 pub mod output;
 pub mod progress;
@@ -29,10 +30,12 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  done, or nothing to do
-  1  failure: some changes failed, or AWS returned an error
+  1  failure: some changes failed, or AWS returned an error, or a
+     backup could not be written (then nothing was changed)
   2  bad usage or bad input: unknown database or table, a table without
      partition keys, a location that is not in S3, a missing bucket,
-     an invalid option, delete-all without --yes and no terminal
+     an invalid option, delete-all without --yes and no terminal, a
+     malformed backup file, a --backup file that already exists
   3  list-missing --fail-if-any: missing partitions were found
 130 stopped by Ctrl-C: the batches in flight finished, the rest was not sent
     (the summary says how many); a rerun picks up the rest

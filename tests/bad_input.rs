@@ -2,7 +2,7 @@
 //! wrong, never panics, and leaves the catalog as it was. And no output
 //! ever shows credentials.
 
-use crate::harness::{endpoint, run, run_env, strings, Moto};
+use crate::harness::{backup_path, endpoint, run, run_env, state_home, strings, unique, Moto};
 
 const TABLE_BINARIES: [&str; 7] = [
     env!("CARGO_BIN_EXE_partitioner"),
@@ -16,6 +16,7 @@ const TABLE_BINARIES: [&str; 7] = [
 const DELETE_ALL: &str = env!("CARGO_BIN_EXE_delete-all");
 const DELETE_BAD_TABLES: &str = env!("CARGO_BIN_EXE_delete-bad-tables");
 const PARTITIONER: &str = env!("CARGO_BIN_EXE_partitioner");
+const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
 
 /// Options every binary shares, each wrong in its own way, with the words
 /// the error must contain.
@@ -93,6 +94,10 @@ async fn every_binary_rejects_bad_input_with_2_and_changes_nothing() {
         .table_list()
         .len();
 
+    let existing_backup = backup_path("existing");
+    std::fs::create_dir_all(std::path::Path::new(&existing_backup).parent().unwrap()).unwrap();
+    std::fs::write(&existing_backup, "an earlier backup\n").unwrap();
+
     for binary in TABLE_BINARIES {
         // delete-all refuses without --yes off a terminal: give it, so the
         // case under test is what stops it.
@@ -128,6 +133,20 @@ async fn every_binary_rejects_bad_input_with_2_and_changes_nothing() {
             let mut args = with(&[&db, &good]);
             args.extend(option.iter().map(|s| s.to_string()));
             cases.push((args, needle.into()));
+        }
+        // Commands with something to change here refuse to overwrite an
+        // earlier backup.
+        if [
+            PARTITIONER,
+            DELETE_ALL,
+            env!("CARGO_BIN_EXE_update-storage"),
+        ]
+        .contains(&binary)
+        {
+            cases.push((
+                with(&[&db, &good, "--backup", &existing_backup]),
+                "already exists".into(),
+            ));
         }
         if binary == PARTITIONER {
             cases.push((
@@ -169,6 +188,83 @@ async fn every_binary_rejects_bad_input_with_2_and_changes_nothing() {
     for (args, needle) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         assert_bad(DELETE_BAD_TABLES, &args, needle);
+    }
+
+    // restore: malformed and missing backup files, and the shared options.
+    let header = r#"{"glutil_backup":1,"command":"delete-all","created":"2026-01-01T00:00:00Z"}"#;
+    let entry = |db: &str| {
+        format!(
+            r#"{{"op":"delete_partition","database":"{db}","table":"{good}","partition":{{"values":["9"],"storage_descriptor":{{"location":"s3://{bucket}/t/dt=9/"}}}}}}"#
+        )
+    };
+    let files = [
+        ("", "is empty"),
+        ("\n\n", "is empty"),
+        ("not json\n", "line 1"),
+        ("[1, 2]\n", "line 1"),
+        (
+            r#"{"glutil_backup":7,"command":"x","created":""}"#,
+            "version 7",
+        ),
+        (
+            &format!("{header}\n{{\"op\":\"delete_partition\"}}\n"),
+            "line 2",
+        ),
+        (
+            &format!("{header}\n{{\"op\":\"format_disk\"}}\n"),
+            "format_disk",
+        ),
+        (
+            &format!(
+                "{header}\n{}\n",
+                entry(&db).replace(r#""values":["9"],"#, "")
+            ),
+            "missing field `values`",
+        ),
+        (
+            &format!(
+                "{header}\n{}\n",
+                entry(&db).replace(
+                    "\"storage_descriptor\"",
+                    "\"creation_time\":\"soon\",\"storage_descriptor\""
+                )
+            ),
+            "`soon` is not a timestamp",
+        ),
+        (&format!("{header}\n{}\n", &entry(&db)[..40]), "line 2"),
+        (
+            &format!("{header}\n{}\n", entry("no_such_db")),
+            "database `no_such_db`",
+        ),
+    ];
+    let folder = state_home().join(unique("malformed"));
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut cases: Vec<(Vec<String>, String)> = Vec::new();
+    for (i, (text, needle)) in files.iter().enumerate() {
+        let path = folder.join(format!("{i}.jsonl"));
+        std::fs::write(&path, text).unwrap();
+        cases.push((vec![path.display().to_string()], needle.to_string()));
+    }
+    let absent = folder.join("absent.jsonl").display().to_string();
+    cases.push((vec![absent.clone()], "absent.jsonl".into()));
+    cases.push((vec![folder.display().to_string()], "cannot be read".into()));
+    cases.push((vec![], "BACKUP_FILE".into()));
+    let valid = folder.join("valid.jsonl");
+    std::fs::write(&valid, format!("{header}\n{}\n", entry(&db))).unwrap();
+    let valid = valid.display().to_string();
+    cases.push((
+        vec![valid.clone(), "--backup".into(), existing_backup.clone()],
+        "already exists".into(),
+    ));
+    for (option, needle) in bad_options() {
+        let mut args = vec![valid.clone()];
+        args.extend(option.iter().map(|s| s.to_string()));
+        cases.push((args, needle.into()));
+    }
+    assert!(cases.len() >= 20);
+    for (args, needle) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_bad(RESTORE, &args, needle);
     }
 
     // Nothing changed.

@@ -7,4 +7,5 @@ mod faults;
 mod harness;
 mod partitioner;
 mod repair;
+mod restore;
 mod walk;

@@ -2,11 +2,13 @@
 //! `delete-all`. They share one flow: read what is there, choose the
 //! partitions, show them, and (unless it is a dry run) delete them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
+use aws_sdk_glue::types::Partition;
 use glutil::audit::{audit, Finding, Reason};
+use glutil::backup::{Entry, PartitionImage};
 use glutil::catalog::DeleteOutcome;
 use glutil::location::S3Location;
 use glutil::progress::Progress;
@@ -95,6 +97,7 @@ impl Command for ListMissing {
             &self.table.database,
             &self.table.table,
             session.concurrency,
+            false,
             &session.progress,
         )
         .await;
@@ -185,6 +188,7 @@ struct DeleteReport<'a> {
     already_gone: u64,
     failed: &'a [glutil::catalog::PartitionFailure],
     not_attempted: u64,
+    backup: Option<&'a std::path::Path>,
     requests: BTreeMap<String, u64>,
 }
 
@@ -211,10 +215,13 @@ async fn run_delete(
         ..
     } = &session;
     let concurrency = *concurrency;
+    // A real run reads partitions whole: their before-images go to the
+    // backup. A dry run needs values and locations only.
+    let whole = !args.dry_run;
     let chosen = async {
         if selection == Selection::All {
             let table = catalog.table(database, table_name).await?;
-            let partitions = catalog.all_partitions(&table, true).await?;
+            let partitions = catalog.all_partitions(&table, !whole).await?;
             let findings: Vec<Finding> = partitions
                 .iter()
                 .map(|p| Finding {
@@ -226,18 +233,23 @@ async fn run_delete(
                     reason: Reason::AllPartitions,
                 })
                 .collect();
-            Ok::<_, glutil::Error>((table, partitions.len() as u64, findings))
+            Ok::<_, glutil::Error>((table, partitions.len() as u64, findings, partitions))
         } else {
-            let audit = audit(aws, database, table_name, concurrency, progress).await?;
+            let audit = audit(aws, database, table_name, concurrency, whole, progress).await?;
             let findings = match selection {
                 Selection::Missing => audit.missing(),
                 _ => audit.bad(),
             };
-            Ok((audit.table, audit.partitions.len() as u64, findings))
+            Ok((
+                audit.table,
+                audit.partitions.len() as u64,
+                findings,
+                audit.definitions,
+            ))
         }
     }
     .await;
-    let (table, examined, mut to_delete) = match chosen {
+    let (table, examined, mut to_delete, definitions) = match chosen {
         Ok(chosen) => chosen,
         Err(err) => {
             progress.finish();
@@ -247,11 +259,36 @@ async fn run_delete(
     to_delete.sort_by(|a, b| a.values.cmp(&b.values));
 
     let mut outcome = DeleteOutcome::default();
+    let mut backup = None;
     if !args.dry_run && !to_delete.is_empty() {
         if selection == Selection::All && !yes {
             progress.finish();
             confirm(&table.qualified_name(), to_delete.len())?;
         }
+        let by_values: HashMap<&[String], &Partition> =
+            definitions.iter().map(|p| (p.values(), p)).collect();
+        let entries: Vec<Entry> = to_delete
+            .iter()
+            .filter_map(|f| by_values.get(f.values.as_slice()))
+            .map(|p| Entry::DeletePartition {
+                database: table.database.clone(),
+                table: table.name.clone(),
+                partition: PartitionImage::from(*p),
+            })
+            .collect();
+        backup = match crate::backup::write(
+            &session,
+            &args.backup,
+            command,
+            &table.qualified_name(),
+            &entries,
+        ) {
+            Ok(path) => path,
+            Err(err) => {
+                progress.finish();
+                return Err(err);
+            }
+        };
         progress.step("deleting partitions");
         let values: Vec<Vec<String>> = to_delete.iter().map(|f| f.values.clone()).collect();
         outcome = catalog
@@ -274,6 +311,7 @@ async fn run_delete(
             already_gone: outcome.already_gone,
             failed: &outcome.failed,
             not_attempted: outcome.not_attempted,
+            backup: backup.as_deref(),
             requests,
         }),
         OutputFormat::Text => {
@@ -305,6 +343,9 @@ async fn run_delete(
                 writeln!(out, "  already gone: {}", outcome.already_gone)?;
                 writeln!(out, "  failed:       {}", outcome.failed.len())?;
                 write_not_attempted(&mut out, outcome.not_attempted)?;
+            }
+            if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                writeln!(out, "{line}")?;
             }
             out.flush()
         }

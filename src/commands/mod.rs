@@ -3,3 +3,4 @@
 pub mod cleanup;
 pub mod partitioner;
 pub mod repair;
+pub mod restore;

@@ -8,6 +8,7 @@ use glutil::partitioner::{PartitionerOptions, PartitionerReport};
 use glutil::scope::Date;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
+use crate::backup::BackupArgs;
 use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
@@ -36,6 +37,10 @@ pub struct Args {
     /// keys (e.g. --prefix us-east-1 for a table keyed region/year/...).
     #[arg(long = "prefix", value_name = "VALUE")]
     pub prefix: Vec<String>,
+    /// Where the backup goes (it lists the partitions created, so that
+    /// `restore` can remove them).
+    #[command(flatten)]
+    pub backup: BackupArgs,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -49,6 +54,7 @@ pub struct Args {
 struct JsonReport<'a> {
     #[serde(flatten)]
     report: &'a PartitionerReport,
+    backup: Option<&'a std::path::Path>,
     requests: std::collections::BTreeMap<String, u64>,
 }
 
@@ -62,7 +68,7 @@ impl Command for Args {
             concurrency: self.run.concurrency as usize,
             dry_run: self.dry_run,
         };
-        let result = glutil::partitioner::run(
+        let planned = glutil::partitioner::plan(
             &session.aws,
             &self.table.database,
             &self.table.table,
@@ -70,16 +76,43 @@ impl Command for Args {
             &session.progress,
         )
         .await;
+        let (table, mut report) = match planned {
+            Ok(planned) => planned,
+            Err(err) => {
+                session.progress.finish();
+                return Err(err.into());
+            }
+        };
+        let mut backup = None;
+        if !report.dry_run {
+            let entries = glutil::partitioner::backup_entries(&table, &report);
+            backup = crate::backup::write(
+                &session,
+                &self.backup,
+                "partitioner",
+                &table.qualified_name(),
+                &entries,
+            )
+            .inspect_err(|_| session.progress.finish())?;
+            glutil::partitioner::apply(
+                &session.aws,
+                &table,
+                &mut report,
+                options.concurrency,
+                &session.progress,
+            )
+            .await;
+        }
         let requests = session.finish();
-        let report = result?;
         let output = &session.output;
 
         match output.format {
             OutputFormat::Json => output.write_json(&JsonReport {
                 report: &report,
+                backup: backup.as_deref(),
                 requests,
             }),
-            OutputFormat::Text => write_text(&report, output),
+            OutputFormat::Text => write_text(&report, backup.as_ref(), output),
         }
         .context("writing the report to stdout")?;
         if !report.conflicts.is_empty() {
@@ -92,7 +125,11 @@ impl Command for Args {
     }
 }
 
-fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()> {
+fn write_text(
+    report: &PartitionerReport,
+    backup: Option<&std::path::PathBuf>,
+    output: &Output,
+) -> std::io::Result<()> {
     let mut out = Output::stdout();
     let verb = if report.dry_run {
         "would create"
@@ -145,6 +182,9 @@ fn write_text(report: &PartitionerReport, output: &Output) -> std::io::Result<()
             "  empty folders:   {} (matching folders without data; not partitions)",
             report.empty_folders
         )?;
+    }
+    if let Some(line) = crate::backup::summary_line(backup) {
+        writeln!(out, "{line}")?;
     }
     out.flush()
 }

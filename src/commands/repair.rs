@@ -3,6 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::path::Path;
+
+use aws_sdk_glue::types::Partition;
+use glutil::backup::{Entry, PartitionImage};
+use glutil::restore::{table_deletion_entries, table_with_partitions};
+use glutil::table::Table;
 
 use anyhow::Context;
 use glutil::catalog::{PartitionFailure, TableDeleteOutcome, UpdateOutcome};
@@ -15,6 +21,7 @@ use glutil::repair::{
 use glutil::walk::discover_with_catalog;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs, TableWriteArgs};
+use crate::backup::BackupArgs;
 use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
@@ -57,6 +64,10 @@ pub struct DeleteBadTables {
     /// Print what would be deleted; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Where the backup goes (each table and all its partitions, since
+    /// Glue deletes them with the table).
+    #[command(flatten)]
+    pub backup: BackupArgs,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -79,6 +90,7 @@ struct MoveReport<'a> {
     updated: u64,
     failed: &'a [PartitionFailure],
     not_attempted: u64,
+    backup: Option<&'a Path>,
     requests: BTreeMap<String, u64>,
 }
 
@@ -104,10 +116,22 @@ impl Command for UpdatePartitions {
                     .await?;
             let plan = plan_moves(&partitions, &discovery);
             let mut outcome = UpdateOutcome::default();
+            let mut backup = None;
             if !args.dry_run && !plan.moves.is_empty() {
-                progress.step("updating partitions");
                 let by_values: HashMap<&[String], _> =
                     partitions.iter().map(|p| (p.values(), p)).collect();
+                let entries = update_entries(
+                    &table,
+                    plan.moves.iter().map(|m| by_values[m.values.as_slice()]),
+                );
+                backup = crate::backup::write(
+                    &session,
+                    &args.backup,
+                    "update-partitions",
+                    &table.qualified_name(),
+                    &entries,
+                )?;
+                progress.step("updating partitions");
                 let updates: Vec<_> = plan
                     .moves
                     .iter()
@@ -122,11 +146,11 @@ impl Command for UpdatePartitions {
                     .update_partitions(&table, &updates, concurrency, progress)
                     .await;
             }
-            Ok::<_, glutil::Error>((table, partitions.len() as u64, plan, outcome))
+            Ok::<_, anyhow::Error>((table, partitions.len() as u64, plan, outcome, backup))
         }
         .await;
         let requests = session.finish();
-        let (table, examined, plan, outcome) = result?;
+        let (table, examined, plan, outcome, backup) = result?;
         match output.format {
             OutputFormat::Json => output.write_json(&MoveReport {
                 command: "update-partitions",
@@ -141,6 +165,7 @@ impl Command for UpdatePartitions {
                 updated: outcome.updated,
                 failed: &outcome.failed,
                 not_attempted: outcome.not_attempted,
+                backup: backup.as_deref(),
                 requests,
             }),
             OutputFormat::Text => {
@@ -179,6 +204,9 @@ impl Command for UpdatePartitions {
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
                     write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
+                if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                    writeln!(out, "{line}")?;
+                }
                 out.flush()
             }
         }
@@ -205,6 +233,7 @@ struct StorageReport<'a> {
     updated: u64,
     failed: &'a [PartitionFailure],
     not_attempted: u64,
+    backup: Option<&'a Path>,
     requests: BTreeMap<String, u64>,
 }
 
@@ -239,17 +268,33 @@ impl Command for UpdateStorage {
             }
             changes.sort_by(|a, b| a.values.cmp(&b.values));
             let mut outcome = UpdateOutcome::default();
+            let mut backup = None;
             if !args.dry_run && !updates.is_empty() {
+                let by_values: HashMap<&[String], _> =
+                    partitions.iter().map(|p| (p.values(), p)).collect();
+                let entries = update_entries(
+                    &table,
+                    updates
+                        .iter()
+                        .map(|(values, _)| by_values[values.as_slice()]),
+                );
+                backup = crate::backup::write(
+                    &session,
+                    &args.backup,
+                    "update-storage",
+                    &table.qualified_name(),
+                    &entries,
+                )?;
                 progress.step("updating partitions");
                 outcome = catalog
                     .update_partitions(&table, &updates, concurrency, progress)
                     .await;
             }
-            Ok::<_, glutil::Error>((table, partitions.len() as u64, changes, outcome))
+            Ok::<_, anyhow::Error>((table, partitions.len() as u64, changes, outcome, backup))
         }
         .await;
         let requests = session.finish();
-        let (table, examined, changes, outcome) = result?;
+        let (table, examined, changes, outcome, backup) = result?;
         let mut differing_fields: BTreeMap<&'static str, u64> =
             STORAGE_FIELDS.iter().map(|f| (*f, 0)).collect();
         for change in &changes {
@@ -269,6 +314,7 @@ impl Command for UpdateStorage {
                 updated: outcome.updated,
                 failed: &outcome.failed,
                 not_attempted: outcome.not_attempted,
+                backup: backup.as_deref(),
                 requests,
             }),
             OutputFormat::Text => {
@@ -303,6 +349,9 @@ impl Command for UpdateStorage {
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
                     write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
+                if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                    writeln!(out, "{line}")?;
+                }
                 out.flush()
             }
         }
@@ -320,6 +369,7 @@ struct TablesReport<'a> {
     to_delete: &'a [JunkTable],
     #[serde(flatten)]
     outcome: &'a TableDeleteOutcome,
+    backup: Option<&'a Path>,
     requests: BTreeMap<String, u64>,
 }
 
@@ -330,7 +380,23 @@ impl Command for DeleteBadTables {
         let tables = catalog.tables(&self.database).await?;
         let junk = junk_tables(&tables);
         let mut outcome = TableDeleteOutcome::default();
+        let mut backup = None;
         if !self.dry_run && !junk.is_empty() {
+            let mut entries = Vec::new();
+            for j in &junk {
+                if let Some((table, partitions)) =
+                    table_with_partitions(catalog, &self.database, &j.name).await?
+                {
+                    entries.extend(table_deletion_entries(&self.database, &table, &partitions));
+                }
+            }
+            backup = crate::backup::write(
+                &session,
+                &self.backup,
+                "delete-bad-tables",
+                &self.database,
+                &entries,
+            )?;
             let names: Vec<String> = junk.iter().map(|j| j.name.clone()).collect();
             outcome = catalog.delete_tables(&self.database, &names).await;
         }
@@ -343,6 +409,7 @@ impl Command for DeleteBadTables {
                 examined: tables.len() as u64,
                 to_delete: &junk,
                 outcome: &outcome,
+                backup: backup.as_deref(),
                 requests,
             }),
             OutputFormat::Text => {
@@ -369,10 +436,27 @@ impl Command for DeleteBadTables {
                     writeln!(out, "  already gone: {}", outcome.already_gone)?;
                     writeln!(out, "  failed:       {}", outcome.failed.len())?;
                 }
+                if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                    writeln!(out, "{line}")?;
+                }
                 out.flush()
             }
         }
         .context("writing the report to stdout")?;
         Ok(exit_status(!outcome.failed.is_empty()))
     }
+}
+
+/// Backup entries for partitions about to be updated: as they are now.
+fn update_entries<'a>(
+    table: &Table,
+    partitions: impl Iterator<Item = &'a Partition>,
+) -> Vec<Entry> {
+    partitions
+        .map(|p| Entry::UpdatePartition {
+            database: table.database.clone(),
+            table: table.name.clone(),
+            partition: PartitionImage::from(p),
+        })
+        .collect()
 }

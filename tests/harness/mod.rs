@@ -391,6 +391,20 @@ pub fn run_env(endpoint: &str, binary: &str, args: &[&str], env: &[(&str, &str)]
     }
 }
 
+/// Where the binaries keep default backups during the tests.
+pub fn state_home() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("state")
+}
+
+/// A fresh path for a backup file.
+pub fn backup_path(name: &str) -> String {
+    state_home()
+        .join("explicit")
+        .join(format!("{}.jsonl", unique(name)))
+        .display()
+        .to_string()
+}
+
 /// A command for a binary, set up for a server with test credentials.
 fn command(endpoint: &str, binary: &str, args: &[&str]) -> Command {
     let mut command = Command::new(binary);
@@ -403,6 +417,8 @@ fn command(endpoint: &str, binary: &str, args: &[&str]) -> Command {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        // Default backups go under the build's scratch folder, not ~.
+        .env("XDG_STATE_HOME", state_home())
         .stdin(Stdio::null());
     command
 }

@@ -105,6 +105,9 @@ pub struct Audit {
     pub table: Table,
     /// Every partition in the catalog, sorted by values.
     pub partitions: Vec<Stored>,
+    /// The same partitions as Glue returned them: whole when the audit was
+    /// asked for `whole` partitions, without column lists otherwise.
+    pub definitions: Vec<Partition>,
     /// What the walk of the table location found.
     pub discovery: Discovery,
     /// Data presence for every S3 location of a catalog partition.
@@ -177,19 +180,22 @@ impl Audit {
 }
 
 /// Reads a table's partitions and its S3 layout, and learns for every
-/// partition location whether it holds data.
+/// partition location whether it holds data. With `whole`, partitions are
+/// read with their column lists (for backups before a delete).
 pub async fn audit(
     aws: &Aws,
     database: &str,
     table_name: &str,
     concurrency: usize,
+    whole: bool,
     progress: &dyn Progress,
 ) -> Result<Audit> {
     let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
     let table = catalog.table(database, table_name).await?;
     let (discovery, partitions) =
-        discover_with_catalog(&aws.s3, &catalog, &table, concurrency, true, progress).await?;
-    let mut partitions: Vec<Stored> = partitions.iter().map(Stored::from_partition).collect();
+        discover_with_catalog(&aws.s3, &catalog, &table, concurrency, !whole, progress).await?;
+    let definitions = partitions;
+    let mut partitions: Vec<Stored> = definitions.iter().map(Stored::from_partition).collect();
     partitions.sort_by(|a, b| a.values.cmp(&b.values));
 
     let mut has_data: HashMap<S3Location, bool> = HashMap::new();
@@ -232,6 +238,7 @@ pub async fn audit(
     Ok(Audit {
         table,
         partitions,
+        definitions,
         discovery,
         has_data,
     })
@@ -359,6 +366,7 @@ mod tests {
                 partition_keys: vec![PartitionKey::new("k", "string")],
                 storage_descriptor: StorageDescriptor::builder().build(),
             },
+            definitions: Vec::new(),
             partitions: vec![
                 stored(&["1"], Some("s3://b/t/k=1")), // no trailing slash: same folder
                 stored(&["3"], Some("s3://b/t/k=3/")),

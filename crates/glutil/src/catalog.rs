@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
 use aws_sdk_glue::types::{
-    BatchUpdatePartitionRequestEntry, PartitionInput, PartitionValueList, Segment,
+    BatchUpdatePartitionRequestEntry, Partition, PartitionInput, PartitionValueList, Segment,
+    TableInput,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::location::S3Location;
 use crate::progress::Progress;
 use crate::repair::TableEntry;
-use crate::table::{DiscoveredPartition, PartitionKey, Table};
+use crate::table::{DiscoveredPartition, PartitionKey, Table, TableName};
 
 /// BatchCreatePartition takes at most 100 partitions per request.
 pub const CREATE_BATCH: usize = 100;
@@ -188,11 +189,34 @@ impl Catalog {
     /// are asked again. Returns those that exist.
     pub async fn partitions_by_values(
         &self,
-        table: &Table,
+        table: &impl TableName,
         values: &[Vec<String>],
         concurrency: usize,
     ) -> Result<Vec<CatalogPartition>> {
-        let found: Vec<Vec<CatalogPartition>> = stream::iter(values.chunks(GET_BATCH))
+        let found = self
+            .full_partitions_by_values(table, values, concurrency)
+            .await?;
+        Ok(found
+            .iter()
+            .map(|p| CatalogPartition {
+                values: p.values().to_vec(),
+                location: p
+                    .storage_descriptor()
+                    .and_then(|sd| sd.location())
+                    .map(str::to_string),
+            })
+            .collect())
+    }
+
+    /// Like [`Catalog::partitions_by_values`], but returns the partitions
+    /// whole, as Glue holds them.
+    pub async fn full_partitions_by_values(
+        &self,
+        table: &impl TableName,
+        values: &[Vec<String>],
+        concurrency: usize,
+    ) -> Result<Vec<Partition>> {
+        let found: Vec<Vec<Partition>> = stream::iter(values.chunks(GET_BATCH))
             .map(|chunk| self.batch_get(table, chunk))
             .buffer_unordered(concurrency.max(1))
             .try_collect()
@@ -202,9 +226,9 @@ impl Catalog {
 
     async fn batch_get(
         &self,
-        table: &Table,
+        table: &impl TableName,
         chunk: &[Vec<String>],
-    ) -> Result<Vec<CatalogPartition>> {
+    ) -> Result<Vec<Partition>> {
         let mut keys: Vec<PartitionValueList> = chunk
             .iter()
             .map(|v| {
@@ -226,26 +250,18 @@ impl Catalog {
                 .glue
                 .batch_get_partition()
                 .set_catalog_id(self.catalog_id.clone())
-                .database_name(&table.database)
-                .table_name(&table.name)
+                .database_name(table.database_name())
+                .table_name(table.table_name())
                 .set_partitions_to_get(Some(keys))
                 .send()
                 .await
-                .map_err(|e| glue_error("BatchGetPartition", table.qualified_name(), e))?;
-            found.extend(output.partitions().iter().map(|p| {
-                CatalogPartition {
-                    values: p.values().to_vec(),
-                    location: p
-                        .storage_descriptor()
-                        .and_then(|sd| sd.location())
-                        .map(str::to_string),
-                }
-            }));
+                .map_err(|e| glue_error("BatchGetPartition", table.qualified(), e))?;
+            found.extend(output.partitions().iter().cloned());
             keys = output.unprocessed_keys().to_vec();
         }
         Err(Error::Glue {
             operation: "BatchGetPartition",
-            target: table.qualified_name(),
+            target: table.qualified(),
             source: format!(
                 "{} keys were still unprocessed after {} rounds of retries",
                 keys.len(),
@@ -264,14 +280,14 @@ impl Catalog {
     /// the column lists, most of each partition's size.
     pub async fn all_partitions(
         &self,
-        table: &Table,
+        table: &impl TableName,
         exclude_schema: bool,
-    ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
+    ) -> Result<Vec<Partition>> {
         let first = self
             .get_partitions(table, exclude_schema)
             .send()
             .await
-            .map_err(|e| glue_error("GetPartitions", table.qualified_name(), e))?;
+            .map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
         if first.next_token().is_none() {
             return Ok(first.partitions().to_vec());
         }
@@ -282,12 +298,12 @@ impl Catalog {
     /// Reads a table's partitions in `total` parallel segments.
     pub async fn read_segments(
         &self,
-        table: &Table,
+        table: &impl TableName,
         total: i32,
         exclude_schema: bool,
-    ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
+    ) -> Result<Vec<Partition>> {
         let total = total.clamp(1, MAX_SEGMENTS);
-        let per_segment: Vec<Vec<aws_sdk_glue::types::Partition>> = stream::iter(0..total)
+        let per_segment: Vec<Vec<Partition>> = stream::iter(0..total)
             .map(|number| self.read_segment(table, number, total, exclude_schema))
             .buffer_unordered(total as usize)
             .try_collect()
@@ -303,24 +319,24 @@ impl Catalog {
 
     fn get_partitions(
         &self,
-        table: &Table,
+        table: &impl TableName,
         exclude_schema: bool,
     ) -> aws_sdk_glue::operation::get_partitions::builders::GetPartitionsFluentBuilder {
         self.glue
             .get_partitions()
             .set_catalog_id(self.catalog_id.clone())
-            .database_name(&table.database)
-            .table_name(&table.name)
+            .database_name(table.database_name())
+            .table_name(table.table_name())
             .exclude_column_schema(exclude_schema)
     }
 
     async fn read_segment(
         &self,
-        table: &Table,
+        table: &impl TableName,
         number: i32,
         total: i32,
         exclude_schema: bool,
-    ) -> Result<Vec<aws_sdk_glue::types::Partition>> {
+    ) -> Result<Vec<Partition>> {
         let segment = Segment::builder()
             .segment_number(number)
             .total_segments(total)
@@ -333,7 +349,7 @@ impl Catalog {
             .send();
         let mut partitions = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| glue_error("GetPartitions", table.qualified_name(), e))?;
+            let page = page.map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
             partitions.extend(page.partitions().iter().cloned());
         }
         Ok(partitions)
@@ -352,21 +368,38 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> CreateOutcome {
+        let inputs: Vec<(Vec<String>, PartitionInput)> = partitions
+            .iter()
+            .map(|p| (p.values.clone(), new_partition_input(table, p)))
+            .collect();
+        self.create_partition_inputs(table, &inputs, concurrency, progress)
+            .await
+    }
+
+    /// Creates partitions from complete definitions, as
+    /// [`Catalog::create_partitions`] does.
+    pub async fn create_partition_inputs(
+        &self,
+        table: &impl TableName,
+        inputs: &[(Vec<String>, PartitionInput)],
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> CreateOutcome {
         let outcome = write_in_batches(
-            partitions,
-            |p| &p.values,
+            inputs,
+            |(values, _)| values.as_slice(),
             CREATE_BATCH,
             concurrency,
             Some("AlreadyExistsException"),
             progress,
-            |batch: Vec<&DiscoveredPartition>| async move {
-                let inputs = batch.iter().map(|p| partition_input(table, p)).collect();
+            |batch: Vec<&(Vec<String>, PartitionInput)>| async move {
+                let inputs = batch.iter().map(|(_, input)| input.clone()).collect();
                 let output = self
                     .glue
                     .batch_create_partition()
                     .set_catalog_id(self.catalog_id.clone())
-                    .database_name(&table.database)
-                    .table_name(&table.name)
+                    .database_name(table.database_name())
+                    .table_name(table.table_name())
                     .set_partition_input_list(Some(inputs))
                     .send()
                     .await
@@ -390,7 +423,7 @@ impl Catalog {
     /// only its own batch.
     pub async fn delete_partitions(
         &self,
-        table: &Table,
+        table: &impl TableName,
         values: &[Vec<String>],
         concurrency: usize,
         progress: &dyn Progress,
@@ -416,8 +449,8 @@ impl Catalog {
                     .glue
                     .batch_delete_partition()
                     .set_catalog_id(self.catalog_id.clone())
-                    .database_name(&table.database)
-                    .table_name(&table.name)
+                    .database_name(table.database_name())
+                    .table_name(table.table_name())
                     .set_partitions_to_delete(Some(keys))
                     .send()
                     .await
@@ -440,7 +473,7 @@ impl Catalog {
     /// are retried if transient and reported otherwise.
     pub async fn update_partitions(
         &self,
-        table: &Table,
+        table: &impl TableName,
         updates: &[(Vec<String>, PartitionInput)],
         concurrency: usize,
         progress: &dyn Progress,
@@ -467,8 +500,8 @@ impl Catalog {
                     .glue
                     .batch_update_partition()
                     .set_catalog_id(self.catalog_id.clone())
-                    .database_name(&table.database)
-                    .table_name(&table.name)
+                    .database_name(table.database_name())
+                    .table_name(table.table_name())
                     .set_entries(Some(entries))
                     .send()
                     .await
@@ -536,6 +569,75 @@ impl Catalog {
         }
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(tables)
+    }
+
+    /// A table exactly as Glue holds it, or `None` when it does not exist
+    /// (an unknown database is an error).
+    pub async fn table_definition(
+        &self,
+        database: &str,
+        name: &str,
+    ) -> Result<Option<aws_sdk_glue::types::Table>> {
+        let response = self
+            .glue
+            .get_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(database)
+            .name(name)
+            .send()
+            .await;
+        match response {
+            Ok(output) => Ok(output.table),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_entity_not_found_exception()) =>
+            {
+                match self.not_found(database, name).await {
+                    Error::TableNotFound { .. } => Ok(None),
+                    other => Err(other),
+                }
+            }
+            Err(err) => Err(glue_error("GetTable", format!("{database}.{name}"), err)),
+        }
+    }
+
+    /// Creates a table; one that exists already counts as created.
+    pub async fn create_table(&self, database: &str, input: TableInput) -> Result<()> {
+        let name = input.name.clone();
+        match self
+            .glue
+            .create_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(database)
+            .table_input(input)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_already_exists_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(glue_error("CreateTable", format!("{database}.{name}"), err)),
+        }
+    }
+
+    /// Replaces a table's definition.
+    pub async fn update_table(&self, database: &str, input: TableInput) -> Result<()> {
+        let name = input.name.clone();
+        self.glue
+            .update_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(database)
+            .table_input(input)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| glue_error("UpdateTable", format!("{database}.{name}"), err))
     }
 
     /// Deletes tables with BatchDeleteTable, 100 names per request. A table
@@ -746,8 +848,9 @@ fn entry_error(e: &aws_sdk_glue::types::PartitionError) -> PartitionFailure {
     }
 }
 
-/// The table's storage descriptor with the partition's own location.
-fn partition_input(table: &Table, partition: &DiscoveredPartition) -> PartitionInput {
+/// A new partition's definition: the table's storage descriptor with the
+/// partition's own location.
+pub fn new_partition_input(table: &Table, partition: &DiscoveredPartition) -> PartitionInput {
     let mut storage = table.storage_descriptor.clone();
     storage.location = Some(partition.location.to_string());
     PartitionInput::builder()

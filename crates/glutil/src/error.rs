@@ -80,6 +80,33 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A backup file cannot be read as one.
+    #[error("backup file `{path}`{}: {problem}", line_part(*.line))]
+    BadBackup {
+        /// The file.
+        path: String,
+        /// The line (1-based), or 0 for the file as a whole.
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A backup could not be written; nothing was changed.
+    #[error("could not write the backup file `{path}`, so nothing was changed")]
+    BackupWrite {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn line_part(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(", line {line}")
+    }
 }
 
 impl Error {
@@ -96,8 +123,21 @@ impl Error {
                 | Error::BucketNotFound { .. }
                 | Error::InvalidInput(_)
                 | Error::Config(_)
+                | Error::BadBackup { .. }
         )
     }
+}
+
+/// An error with all its sources, joined with ": ".
+pub fn full_message(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The library's result type.

@@ -7,6 +7,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 pub mod client;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod partitioner;
 pub mod plan;
 pub mod progress;
 pub mod repair;
+pub mod restore;
 pub mod scope;
 pub mod table;
 pub mod walk;

@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::catalog::{Catalog, PartitionFailure};
+use crate::backup::{Entry, PartitionImage};
+use crate::catalog::{new_partition_input, Catalog, PartitionFailure};
 use crate::client::Aws;
 use crate::error::Result;
 use crate::layout::Conflict;
@@ -11,7 +12,7 @@ use crate::location::S3Location;
 use crate::plan::plan_creates;
 use crate::progress::Progress;
 use crate::scope::{Date, WalkScope};
-use crate::table::DiscoveredPartition;
+use crate::table::{DiscoveredPartition, Table};
 use crate::walk::{discover, discover_with_catalog, WalkOptions};
 
 /// What the partitioner is asked to do.
@@ -69,7 +70,7 @@ impl PartitionerReport {
     }
 }
 
-/// Runs the partitioner on one table.
+/// Runs the partitioner on one table: [`plan`], then [`apply`].
 pub async fn run(
     aws: &Aws,
     database: &str,
@@ -77,6 +78,56 @@ pub async fn run(
     options: &PartitionerOptions,
     progress: &dyn Progress,
 ) -> Result<PartitionerReport> {
+    let (table, mut report) = plan(aws, database, table_name, options, progress).await?;
+    apply(aws, &table, &mut report, options.concurrency, progress).await;
+    Ok(report)
+}
+
+/// The backup entries for the partitions a plan creates.
+pub fn backup_entries(table: &Table, report: &PartitionerReport) -> Vec<Entry> {
+    report
+        .to_create
+        .iter()
+        .map(|p| Entry::CreatePartition {
+            database: table.database.clone(),
+            table: table.name.clone(),
+            partition: PartitionImage::from(&new_partition_input(table, p)),
+        })
+        .collect()
+}
+
+/// Creates the partitions a plan lists (none in a dry run), filling in
+/// the report's outcome.
+pub async fn apply(
+    aws: &Aws,
+    table: &Table,
+    report: &mut PartitionerReport,
+    concurrency: usize,
+    progress: &dyn Progress,
+) {
+    if report.dry_run || report.to_create.is_empty() {
+        return;
+    }
+    let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+    progress.step("creating partitions");
+    let outcome = catalog
+        .create_partitions(table, &report.to_create, concurrency, progress)
+        .await;
+    report.created = outcome.created;
+    report.already_existed = outcome.already_existed;
+    report.failed = outcome.failed;
+    report.not_attempted = outcome.not_attempted;
+}
+
+/// Reads the table, walks its location and compares with the catalog:
+/// what the partitioner would create. Reads only.
+pub async fn plan(
+    aws: &Aws,
+    database: &str,
+    table_name: &str,
+    options: &PartitionerOptions,
+    progress: &dyn Progress,
+) -> Result<(Table, PartitionerReport)> {
     let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
     let table = catalog.table(database, table_name).await?;
     let scope = WalkScope::new(
@@ -127,7 +178,7 @@ pub async fn run(
     };
     let plan = plan_creates(&discovery.partitions, &existing);
 
-    let mut report = PartitionerReport {
+    let report = PartitionerReport {
         database: table.database.clone(),
         table: table.name.clone(),
         location: table.location.clone(),
@@ -143,15 +194,5 @@ pub async fn run(
         empty_folders: discovery.empty.len() as u64,
         folders_listed: discovery.folders_listed,
     };
-    if !options.dry_run && !report.to_create.is_empty() {
-        progress.step("creating partitions");
-        let outcome = catalog
-            .create_partitions(&table, &report.to_create, options.concurrency, progress)
-            .await;
-        report.created = outcome.created;
-        report.already_existed = outcome.already_existed;
-        report.failed = outcome.failed;
-        report.not_attempted = outcome.not_attempted;
-    }
-    Ok(report)
+    Ok((table, report))
 }

@@ -52,6 +52,61 @@ impl Table {
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.database, self.name)
     }
+
+    /// The table's database and name, which is all a partition read or
+    /// write needs.
+    pub fn id(&self) -> TableId {
+        TableId::new(&self.database, &self.name)
+    }
+}
+
+/// A table by database and name, whatever its location.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct TableId {
+    /// The database (schema) that holds the table.
+    pub database: String,
+    /// The table name.
+    pub name: String,
+}
+
+impl TableId {
+    /// A table id from its database and name.
+    pub fn new(database: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            database: database.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// Anything that names a table: all a partition read or write needs.
+pub trait TableName: Sync {
+    /// The database (schema) that holds the table.
+    fn database_name(&self) -> &str;
+    /// The table name.
+    fn table_name(&self) -> &str;
+    /// `database.table`, for messages.
+    fn qualified(&self) -> String {
+        format!("{}.{}", self.database_name(), self.table_name())
+    }
+}
+
+impl TableName for Table {
+    fn database_name(&self) -> &str {
+        &self.database
+    }
+    fn table_name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl TableName for TableId {
+    fn database_name(&self) -> &str {
+        &self.database
+    }
+    fn table_name(&self) -> &str {
+        &self.name
+    }
 }
 
 /// A partition found in S3: its values, in key order, and its folder.

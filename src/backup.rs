@@ -1,0 +1,140 @@
+//! Where backups go and how a command writes one before it changes the
+//! catalog.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
+use glutil::backup::{write_backup, Entry, Header};
+
+use crate::session::Session;
+
+/// Where a command that writes keeps its backup.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Backup")]
+pub struct BackupArgs {
+    /// Before changing the catalog, write everything about to change to
+    /// this file (JSON Lines; `restore PATH` undoes the run). Default:
+    /// $XDG_STATE_HOME/glutil/backups/ (or ~/.local/state/glutil/backups/)
+    /// with the command, the table and the time in the name. An existing
+    /// file is never overwritten.
+    #[arg(long, value_name = "PATH")]
+    pub backup: Option<PathBuf>,
+}
+
+/// The default backup folder: `$XDG_STATE_HOME/glutil/backups`, or
+/// `$HOME/.local/state/glutil/backups`. XDG_STATE_HOME counts only when it
+/// is an absolute path, as the XDG spec says.
+pub fn default_dir(state_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    let state = state_home
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            home.map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(".local").join("state"))
+        })?;
+    Some(state.join("glutil").join("backups"))
+}
+
+/// A file name that says what wrote the backup, on what, and when:
+/// `delete-all-db.events-20261122T101500.123Z-4242.jsonl`.
+pub fn file_name(command: &str, target: &str, now: SystemTime, pid: u32) -> String {
+    let stamp = DateTime::from(now)
+        .fmt(Format::DateTime)
+        .unwrap_or_default()
+        .replace(['-', ':'], "");
+    let target: String = target
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{command}-{target}-{stamp}-{pid}.jsonl")
+}
+
+/// Writes the backup of `entries` (nothing when there are none) and
+/// returns its path. Fails, before any change, when it cannot be written.
+pub fn write(
+    session: &Session,
+    args: &BackupArgs,
+    command: &str,
+    target: &str,
+    entries: &[Entry],
+) -> anyhow::Result<Option<PathBuf>> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let path = match &args.backup {
+        Some(path) => path.clone(),
+        None => default_dir(
+            std::env::var_os("XDG_STATE_HOME"),
+            std::env::var_os("HOME"),
+        )
+        .ok_or_else(|| {
+            glutil::Error::InvalidInput(
+                "no place for the backup: neither XDG_STATE_HOME nor HOME is set; pass --backup PATH"
+                    .into(),
+            )
+        })?
+        .join(file_name(
+            command,
+            target,
+            SystemTime::now(),
+            std::process::id(),
+        )),
+    };
+    let header = Header::new(
+        command,
+        Some(session.aws.settings.region.clone()),
+        session.aws.catalog_id.clone(),
+    );
+    let (path, count) = write_backup(&path, &header, entries)?;
+    session.output.verbose(format_args!(
+        "backup: {count} entries in {}",
+        path.display()
+    ));
+    Ok(Some(path))
+}
+
+/// The summary line that names the backup.
+pub fn summary_line(path: Option<&PathBuf>) -> Option<String> {
+    path.map(|p| format!("  backup:       {}", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_folder_follows_xdg() {
+        assert_eq!(
+            default_dir(Some("/state".into()), Some("/home/u".into())),
+            Some(PathBuf::from("/state/glutil/backups"))
+        );
+        assert_eq!(
+            default_dir(Some("relative".into()), Some("/home/u".into())),
+            Some(PathBuf::from("/home/u/.local/state/glutil/backups"))
+        );
+        assert_eq!(
+            default_dir(None, Some("/home/u".into())),
+            Some(PathBuf::from("/home/u/.local/state/glutil/backups"))
+        );
+        assert_eq!(default_dir(None, None), None);
+    }
+
+    #[test]
+    fn file_names_say_what_and_when() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_795_000_000_123);
+        assert_eq!(
+            file_name("delete-all", "db.my table/x", now, 42),
+            "delete-all-db.my_table_x-20261118T110640.123Z-42.jsonl"
+        );
+    }
+}
