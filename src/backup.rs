@@ -15,10 +15,13 @@ use crate::session::Session;
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Backup")]
 pub struct BackupArgs {
-    /// Before changing the catalog, write everything about to change to
-    /// this file (JSON Lines; `restore PATH` undoes the run). Default:
-    /// $XDG_STATE_HOME/glutil/backups/ (or ~/.local/state/glutil/backups/)
-    /// with the command, the table and the time in the name. An existing
+    /// Backup file of what this run changes [default: a new file in
+    /// $XDG_STATE_HOME/glutil/backups/].
+    ///
+    /// Before changing the catalog, everything about to change is written
+    /// here (JSON Lines) and synced; `restore PATH` undoes the run. Without
+    /// XDG_STATE_HOME the default folder is ~/.local/state/glutil/backups/,
+    /// and the name holds the command, the table and the time. An existing
     /// file is never overwritten.
     #[arg(long, value_name = "PATH")]
     pub backup: Option<PathBuf>,

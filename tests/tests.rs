@@ -4,7 +4,9 @@
 mod bad_input;
 mod cleanup;
 mod faults;
+mod front;
 mod harness;
+mod lambda;
 mod partitioner;
 mod repair;
 mod restore;

@@ -29,9 +29,11 @@ enum Selection {
     All,
 }
 
-/// Lists every catalog partition whose own S3 location holds no data (no
-/// objects, only zero-byte folder markers, only hidden folders such as
-/// `_temporary`, or a bucket that does not exist). Read-only.
+/// Lists catalog partitions whose own S3 location holds no data. Read-only.
+///
+/// No data means no objects, only zero-byte folder markers, only hidden
+/// folders such as `_temporary`, a bucket that does not exist, or a location
+/// that is not in S3.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "list-missing", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct ListMissing {
@@ -53,8 +55,10 @@ pub struct ListMissing {
     pub run: RunArgs,
 }
 
-/// Deletes every catalog partition whose own S3 location holds no data:
-/// exactly what `list-missing` lists.
+/// Deletes catalog partitions whose own S3 location holds no data.
+///
+/// Exactly what `list-missing` lists. A backup of each partition is written
+/// first; `restore` puts them back.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "delete-missing", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct DeleteMissing {
@@ -63,10 +67,12 @@ pub struct DeleteMissing {
     pub args: TableWriteArgs,
 }
 
-/// Deletes catalog partitions that are missing (no data at their location)
-/// or whose location is not the folder discovery finds for their values:
-/// the wrong folder, another bucket, or outside the table's location.
-/// Values found in two conflicting folders are left alone.
+/// Deletes partitions that are missing or not where their data is.
+///
+/// Bad means missing (no data at its location) or a location that is not
+/// the folder discovery finds for its values: the wrong folder, another
+/// bucket, or outside the table's location. Values found in two conflicting
+/// folders are left alone. A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "delete-bad", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct DeleteBad {
@@ -75,8 +81,10 @@ pub struct DeleteBad {
     pub args: TableWriteArgs,
 }
 
-/// Deletes every partition of the table. Asks for confirmation on a
-/// terminal; elsewhere it needs --yes.
+/// Deletes every partition of a table.
+///
+/// Asks for confirmation on a terminal; elsewhere it needs --yes. A backup
+/// is written first.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "delete-all", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct DeleteAll {

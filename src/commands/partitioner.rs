@@ -13,6 +13,8 @@ use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
+/// Creates the partitions S3 holds and the catalog lacks.
+///
 /// Finds partition folders in S3 under the table's location and creates the
 /// partitions the Glue Data Catalog lacks.
 ///

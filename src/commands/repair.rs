@@ -26,11 +26,13 @@ use crate::output::{values_text, write_failures, write_not_attempted, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
+/// Repoints partitions at their folders after the data moved.
+///
 /// After data was copied to a new bucket or prefix and the table's location
 /// updated, repoints every partition whose values are found under the
 /// table's current location at another folder. Only
 /// `StorageDescriptor.Location` changes; partitions not found there are left
-/// alone and listed.
+/// alone and listed. A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "update-partitions", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct UpdatePartitions {
@@ -39,10 +41,12 @@ pub struct UpdatePartitions {
     pub args: TableWriteArgs,
 }
 
+/// Copies the table's schema and format into partitions that differ.
+///
 /// After the table's schema or format changed, copies the table's columns,
 /// serde, input/output format and compression into every partition that
 /// differs, keeping each partition's location and parameters (the fix for
-/// Athena's HIVE_PARTITION_SCHEMA_MISMATCH).
+/// Athena's HIVE_PARTITION_SCHEMA_MISMATCH). A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "update-storage", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct UpdateStorage {
@@ -51,10 +55,12 @@ pub struct UpdateStorage {
     pub args: TableWriteArgs,
 }
 
-/// Deletes the junk tables a Glue crawler makes when it takes partitions for
-/// tables: a table whose location lies below another table's location, and
-/// a table at another table's location whose name extends that table's name
-/// (`events_1a2b3c` next to `events`).
+/// Deletes the junk tables a Glue crawler makes from partitions.
+///
+/// Junk: a table whose location lies below another table's location, and a
+/// table at another table's location whose name extends that table's name
+/// (`events_1a2b3c` next to `events`). A backup of each table and its
+/// partitions is written first.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "delete-bad-tables", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct DeleteBadTables {

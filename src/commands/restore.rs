@@ -15,11 +15,13 @@ use crate::output::{values_text, Output};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
-/// Puts the catalog back as a backup file describes: re-creates the
-/// partitions (and tables) a run deleted, with every field they had;
-/// reverts the partitions it updated; deletes the partitions it created.
-/// The catalog is compared first, so restoring twice changes nothing the
-/// second time. Restore writes a backup of its own changes too.
+/// Undoes a run from its backup file.
+///
+/// Puts the catalog back as the backup describes: re-creates the partitions
+/// (and tables) a run deleted, with every field they had; reverts the
+/// partitions it updated; deletes the partitions it created. The catalog is
+/// compared first, so restoring twice changes nothing the second time.
+/// Restore writes a backup of its own changes too.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "restore", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct Restore {

@@ -180,7 +180,7 @@ async fn check_profile_exists(profile: &str) -> Result<()> {
 
 /// Region names are lower-case letters, digits and dashes (`eu-west-1`);
 /// anything else would only fail later as an unreachable host name.
-fn check_region(region: &str) -> Result<()> {
+pub fn check_region(region: &str) -> Result<()> {
     let valid = !region.is_empty()
         && region
             .bytes()
@@ -297,7 +297,7 @@ mod tests {
             aws.glue.config().retry_config().unwrap().max_attempts(),
             DEFAULT_MAX_ATTEMPTS
         );
-        assert!(DEFAULT_MAX_ATTEMPTS > 3);
+        const { assert!(DEFAULT_MAX_ATTEMPTS > 3) };
         let options = AwsOptions {
             max_attempts: Some(25),
             ..Default::default()

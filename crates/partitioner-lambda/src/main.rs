@@ -1,0 +1,29 @@
+//! `partitioner-lambda`: the glutil partitioner as an AWS Lambda function
+//! (runtime `provided.al2023`, the binary named `bootstrap`). The event is
+//! `{"database": ..., "table": ...}` with optional `region`, `limit_days`,
+//! `prefix` and `dry_run`, or `{"tables": [...]}` of those; the answer is a
+//! JSON summary. See the README for building, IAM and a schedule.
+
+use std::sync::Arc;
+
+use glutil_cli::lambda::{handle, DEFAULT_CONCURRENCY};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // Loaded once per cold start and shared by every invocation.
+    let sdk = Arc::new(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+    let concurrency = std::env::var("GLUTIL_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| (1..=1024).contains(n))
+        .unwrap_or(DEFAULT_CONCURRENCY);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let sdk = Arc::clone(&sdk);
+        async move {
+            let summary = handle(&event.payload, &sdk, concurrency).await?;
+            Ok::<_, Error>(summary.into_result()?)
+        }
+    }))
+    .await
+}

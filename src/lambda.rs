@@ -1,0 +1,278 @@
+//! The partitioner as an AWS Lambda function, the crawler replacement run on
+//! a schedule. The event names one table or several; the handler runs the
+//! partitioner on each and returns what it found and created. The Lambda
+//! runtime lives in the `partitioner-lambda` binary; this handler is a
+//! plain async function, so it is tested without it.
+
+use aws_config::{Region, SdkConfig};
+use glutil::catalog::PartitionFailure;
+use glutil::client::{Aws, AwsOptions};
+use glutil::partitioner::PartitionerOptions;
+use glutil::progress::NoProgress;
+use glutil::scope::Date;
+use serde::{Deserialize, Serialize};
+
+/// Requests in flight per stage, as the command-line default.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// One table to partition.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableEvent {
+    /// Glue database.
+    pub database: String,
+    /// Table in that database.
+    pub table: String,
+    /// Region of the catalog and bucket; default: the function's region
+    /// (or the event's top-level `region`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Only today and the N days before it (keys year, month, day first).
+    #[serde(default)]
+    pub limit_days: Option<u32>,
+    /// Fixed values for the leading partition keys.
+    #[serde(default)]
+    pub prefix: Vec<String>,
+    /// Plan only; create nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Several tables in one event; `region` applies to those without one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManyTables {
+    tables: Vec<TableEvent>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// Reads an event: `{"database": ..., "table": ...}` with optional
+/// `region`, `limit_days`, `prefix` and `dry_run`, or `{"tables": [...]}`
+/// of those. The error names what is wrong.
+pub fn parse_event(event: &serde_json::Value) -> Result<Vec<TableEvent>, String> {
+    let invalid = |e: serde_json::Error| format!("invalid event: {e}");
+    if event.get("tables").is_some() {
+        let many: ManyTables = serde_json::from_value(event.clone()).map_err(invalid)?;
+        if many.tables.is_empty() {
+            return Err("invalid event: `tables` is empty".into());
+        }
+        Ok(many
+            .tables
+            .into_iter()
+            .map(|mut t| {
+                if t.region.is_none() {
+                    t.region = many.region.clone();
+                }
+                t
+            })
+            .collect())
+    } else {
+        let one: TableEvent = serde_json::from_value(event.clone()).map_err(invalid)?;
+        Ok(vec![one])
+    }
+}
+
+/// What the partitioner did to one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TableSummary {
+    /// Glue database.
+    pub database: String,
+    /// The table.
+    pub table: String,
+    /// The region used.
+    pub region: String,
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// Partitions found in S3.
+    pub found: u64,
+    /// Of those, partitions the catalog already had.
+    pub already_present: u64,
+    /// Partitions found and not in the catalog: to create.
+    pub to_create: u64,
+    /// Partitions created (none in a dry run).
+    pub created: u64,
+    /// Values claimed by two folders; not created.
+    pub conflicts: u64,
+    /// Partitions that could not be created.
+    pub failed: Vec<PartitionFailure>,
+    /// Why the table could not be partitioned at all, if it could not.
+    pub error: Option<String>,
+}
+
+/// The handler's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LambdaSummary {
+    /// One entry per table, in event order.
+    pub tables: Vec<TableSummary>,
+    /// Partitions created over all tables.
+    pub created: u64,
+    /// Tables with an error or failed partitions.
+    pub tables_failed: u64,
+}
+
+impl LambdaSummary {
+    /// The invocation's result: the summary, or an error carrying it when
+    /// some table failed (so that Lambda's error metrics and alarms see it).
+    pub fn into_result(self) -> Result<Self, String> {
+        if self.tables_failed == 0 {
+            Ok(self)
+        } else {
+            Err(format!(
+                "{} of {} tables failed: {}",
+                self.tables_failed,
+                self.tables.len(),
+                serde_json::to_string(&self).unwrap_or_default()
+            ))
+        }
+    }
+}
+
+/// Handles one event. `sdk` is the function's AWS configuration, loaded
+/// once per cold start; a table's `region` overrides its region. Every
+/// table is tried even when an earlier one fails.
+pub async fn handle(
+    event: &serde_json::Value,
+    sdk: &SdkConfig,
+    concurrency: usize,
+) -> Result<LambdaSummary, String> {
+    let tables = parse_event(event)?;
+    let mut summary = LambdaSummary::default();
+    for t in tables {
+        let result = partition_one(&t, sdk, concurrency).await;
+        let entry = match result {
+            Ok(entry) => entry,
+            Err((region, err)) => TableSummary {
+                database: t.database.clone(),
+                table: t.table.clone(),
+                region,
+                dry_run: t.dry_run,
+                error: Some(err),
+                ..TableSummary::default()
+            },
+        };
+        summary.created += entry.created;
+        if entry.error.is_some() || !entry.failed.is_empty() {
+            summary.tables_failed += 1;
+        }
+        summary.tables.push(entry);
+    }
+    Ok(summary)
+}
+
+async fn partition_one(
+    t: &TableEvent,
+    sdk: &SdkConfig,
+    concurrency: usize,
+) -> Result<TableSummary, (String, String)> {
+    let mut config = sdk.to_builder();
+    if let Some(region) = &t.region {
+        config.set_region(Some(Region::new(region.clone())));
+    }
+    let config = config.build();
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let fail = |err: glutil::Error| (region.clone(), glutil::error::full_message(&err));
+    if let Some(r) = &t.region {
+        glutil::client::check_region(r).map_err(fail)?;
+    }
+    let aws = Aws::from_sdk_config(&AwsOptions::default(), &config).map_err(fail)?;
+    let options = PartitionerOptions {
+        prefix: t.prefix.clone(),
+        limit_days: t.limit_days,
+        today: Date::today_utc(),
+        concurrency,
+        dry_run: t.dry_run,
+    };
+    let report = glutil::partitioner::run(&aws, &t.database, &t.table, &options, &NoProgress)
+        .await
+        .map_err(fail)?;
+    Ok(TableSummary {
+        database: report.database,
+        table: report.table,
+        region,
+        dry_run: report.dry_run,
+        found: report.found,
+        already_present: report.already_present + report.already_existed,
+        to_create: report.to_create.len() as u64,
+        created: report.created,
+        conflicts: report.conflicts.len() as u64,
+        failed: report.failed,
+        error: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_table_or_many_with_a_shared_region() {
+        assert_eq!(
+            parse_event(&json!({"database": "d", "table": "t", "limit_days": 2})).unwrap(),
+            vec![TableEvent {
+                database: "d".into(),
+                table: "t".into(),
+                region: None,
+                limit_days: Some(2),
+                prefix: vec![],
+                dry_run: false,
+            }]
+        );
+        let many = parse_event(&json!({
+            "region": "eu-west-1",
+            "tables": [
+                {"database": "d", "table": "a"},
+                {"database": "d", "table": "b", "region": "us-east-2"}
+            ]
+        }))
+        .unwrap();
+        let regions: Vec<_> = many.iter().map(|t| t.region.as_deref()).collect();
+        assert_eq!(regions, [Some("eu-west-1"), Some("us-east-2")]);
+    }
+
+    #[test]
+    fn bad_events_say_what_is_wrong() {
+        for (event, needle) in [
+            (json!({"table": "t"}), "missing field `database`"),
+            (
+                json!({"database": "d", "table": "t", "limit": 3}),
+                "unknown field `limit`",
+            ),
+            (
+                json!({"database": "d", "table": "t", "limit_days": -1}),
+                "expected u32",
+            ),
+            (json!({"tables": []}), "`tables` is empty"),
+            (
+                json!({"tables": [{"database": "d"}]}),
+                "missing field `table`",
+            ),
+            (json!("partition everything"), "invalid event"),
+        ] {
+            let err = parse_event(&event).unwrap_err();
+            assert!(err.contains(needle), "{event}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_failed_table_fails_the_invocation_with_the_summary() {
+        let ok = LambdaSummary {
+            tables: vec![TableSummary::default()],
+            created: 3,
+            tables_failed: 0,
+        };
+        assert_eq!(ok.clone().into_result(), Ok(ok));
+        let failed = LambdaSummary {
+            tables: vec![TableSummary {
+                error: Some("table `x` was not found".into()),
+                ..TableSummary::default()
+            }],
+            created: 0,
+            tables_failed: 1,
+        };
+        let err = failed.into_result().unwrap_err();
+        assert!(err.starts_with("1 of 1 tables failed"), "{err}");
+        assert!(err.contains("table `x` was not found"), "{err}");
+    }
+}
