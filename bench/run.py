@@ -13,7 +13,9 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -152,11 +154,16 @@ def measure(tool: str, case: dict, latency_ms: float) -> dict:
             }
         )
         env.pop("AWS_PROFILE", None)
+        # Our writes back up what they change first (that cost is measured);
+        # the backups go to a scratch folder, not the user's state folder.
+        state = tempfile.mkdtemp(prefix="glutil-bench-state-")
+        env["XDG_STATE_HOME"] = state
         if tool == "glutil 1.0.0":
             command = [str(PEER), *case["peer_args"], names["database"], names["table"]]
         else:
             command = [str(OURS / case["binary"]), names["database"], names["table"], "-q", *case.get("our_args", [])]
         result = run_tool(command, env)
+        shutil.rmtree(state, ignore_errors=True)
         stats = lab.call("/_lab/stats")
         partitions = lab.call(f"/_lab/partitions?database={names['database']}&table={names['table']}")["partitions"]
     result.update(stats)

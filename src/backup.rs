@@ -106,9 +106,10 @@ pub fn write(
     Ok(Some(path))
 }
 
-/// The summary line that names the backup.
-pub fn summary_line(path: Option<&PathBuf>) -> Option<String> {
-    path.map(|p| format!("  backup:       {}", p.display()))
+/// The summary line that names the backup, its value in the column
+/// `width` characters after the indent, as the other summary lines.
+pub fn summary_line(path: Option<&PathBuf>, width: usize) -> Option<String> {
+    path.map(|p| format!("  {:<width$}{}", "backup:", p.display()))
 }
 
 #[cfg(test)]

@@ -68,21 +68,15 @@ fn rich_input(values: &[String], location: &str, n: usize) -> PartitionInput {
 /// Every partition of a table, whole, sorted by values; the creation time
 /// is left out (Glue sets it on every create).
 async fn images(moto: &Moto, db: &str, table: &str) -> Vec<PartitionImage> {
-    let mut pages = moto
-        .glue
-        .get_partitions()
-        .database_name(db)
-        .table_name(table)
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        for p in page.unwrap().partitions() {
-            let mut image = PartitionImage::from(p);
-            image.creation_time = None;
-            out.push(image);
-        }
-    }
+    let mut out: Vec<PartitionImage> = moto
+        .full_partitions(db, table)
+        .await
+        .iter()
+        .map(|p| PartitionImage {
+            creation_time: None,
+            ..PartitionImage::from(p)
+        })
+        .collect();
     out.sort_by(|a, b| a.values.cmp(&b.values));
     out
 }

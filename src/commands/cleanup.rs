@@ -352,7 +352,7 @@ async fn run_delete(
                 writeln!(out, "  failed:       {}", outcome.failed.len())?;
                 write_not_attempted(&mut out, outcome.not_attempted)?;
             }
-            if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+            if let Some(line) = crate::backup::summary_line(backup.as_ref(), 14) {
                 writeln!(out, "{line}")?;
             }
             out.flush()

@@ -185,7 +185,7 @@ fn write_text(
             report.empty_folders
         )?;
     }
-    if let Some(line) = crate::backup::summary_line(backup) {
+    if let Some(line) = crate::backup::summary_line(backup, 17) {
         writeln!(out, "{line}")?;
     }
     out.flush()

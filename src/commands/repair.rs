@@ -210,7 +210,7 @@ impl Command for UpdatePartitions {
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
                     write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
-                if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                if let Some(line) = crate::backup::summary_line(backup.as_ref(), 12) {
                     writeln!(out, "{line}")?;
                 }
                 out.flush()
@@ -355,7 +355,7 @@ impl Command for UpdateStorage {
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
                     write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
-                if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                if let Some(line) = crate::backup::summary_line(backup.as_ref(), 12) {
                     writeln!(out, "{line}")?;
                 }
                 out.flush()
@@ -442,7 +442,7 @@ impl Command for DeleteBadTables {
                     writeln!(out, "  already gone: {}", outcome.already_gone)?;
                     writeln!(out, "  failed:       {}", outcome.failed.len())?;
                 }
-                if let Some(line) = crate::backup::summary_line(backup.as_ref()) {
+                if let Some(line) = crate::backup::summary_line(backup.as_ref(), 14) {
                     writeln!(out, "{line}")?;
                 }
                 out.flush()

@@ -263,7 +263,9 @@ fn write_text(report: &RestoreReport, output: &Output) -> std::io::Result<()> {
         )?;
         crate::output::write_not_attempted(&mut out, o.not_attempted)?;
     }
-    if let Some(line) = crate::backup::summary_line(report.backup.map(Path::to_path_buf).as_ref()) {
+    if let Some(line) =
+        crate::backup::summary_line(report.backup.map(Path::to_path_buf).as_ref(), 14)
+    {
         writeln!(out, "{line}")?;
     }
     out.flush()

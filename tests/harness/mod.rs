@@ -323,8 +323,12 @@ impl Moto {
         }
     }
 
-    /// Every partition of a table as (values, location), sorted.
-    pub async fn partitions(&self, db: &str, table: &str) -> Vec<(Vec<String>, String)> {
+    /// Every partition of a table, whole, as moto returns them.
+    pub async fn full_partitions(
+        &self,
+        db: &str,
+        table: &str,
+    ) -> Vec<aws_sdk_glue::types::Partition> {
         let mut pages = self
             .glue
             .get_partitions()
@@ -334,15 +338,26 @@ impl Moto {
             .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            for p in page.unwrap().partitions() {
+            out.extend(page.unwrap().partitions().iter().cloned());
+        }
+        out
+    }
+
+    /// Every partition of a table as (values, location), sorted.
+    pub async fn partitions(&self, db: &str, table: &str) -> Vec<(Vec<String>, String)> {
+        let mut out: Vec<_> = self
+            .full_partitions(db, table)
+            .await
+            .iter()
+            .map(|p| {
                 let location = p
                     .storage_descriptor()
                     .and_then(|sd| sd.location())
                     .unwrap_or_default()
                     .to_string();
-                out.push((p.values().to_vec(), location));
-            }
-        }
+                (p.values().to_vec(), location)
+            })
+            .collect();
         out.sort();
         out
     }

@@ -104,33 +104,18 @@ impl Catalog {
     /// Reads a table and checks that its location is in S3. Tells an
     /// unknown database from an unknown table.
     pub async fn table(&self, database: &str, name: &str) -> Result<Table> {
-        let response = self
-            .glue
-            .get_table()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(database)
-            .name(name)
-            .send()
-            .await;
-        let output = match response {
-            Ok(output) => output,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_entity_not_found_exception()) =>
-            {
-                return Err(self.not_found(database, name).await);
-            }
-            Err(err) => return Err(glue_error("GetTable", format!("{database}.{name}"), err)),
-        };
+        let table = self
+            .table_definition(database, name)
+            .await?
+            .ok_or_else(|| Error::TableNotFound {
+                database: database.to_string(),
+                table: name.to_string(),
+            })?;
         let qualified = format!("{database}.{name}");
         let unusable = |problem: &str| Error::UnusableTable {
             table: qualified.clone(),
             problem: problem.to_string(),
         };
-        let table = output
-            .table()
-            .ok_or_else(|| unusable("Glue returned no table definition"))?;
         let storage_descriptor = table
             .storage_descriptor()
             .cloned()

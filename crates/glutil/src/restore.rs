@@ -208,23 +208,22 @@ pub async fn plan_restore(
                 database,
                 table,
                 partition,
-            } => {
-                partitions
-                    .entry(TableId::new(database, table))
-                    .or_default()
-                    .entry(partition.values.clone())
-                    .or_insert_with(|| Want::Present(partition.clone()));
             }
-            Entry::CreatePartition {
+            | Entry::CreatePartition {
                 database,
                 table,
                 partition,
             } => {
+                let want = if matches!(entry, Entry::CreatePartition { .. }) {
+                    Want::Absent(partition.clone())
+                } else {
+                    Want::Present(partition.clone())
+                };
                 partitions
                     .entry(TableId::new(database, table))
                     .or_default()
                     .entry(partition.values.clone())
-                    .or_insert_with(|| Want::Absent(partition.clone()));
+                    .or_insert(want);
             }
             Entry::DeleteTable { database, table } | Entry::UpdateTable { database, table } => {
                 tables
