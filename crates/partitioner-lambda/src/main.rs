@@ -4,6 +4,10 @@
 //! `prefix` and `dry_run`, or `{"tables": [...]}` of those; the answer is a
 //! JSON summary. See the README for building, IAM and a schedule.
 
+// The handler's future (SDK clients, walk, batched writes) nests deeper
+// than rustc's default layout query limit in release builds.
+#![recursion_limit = "256"]
+
 use std::sync::Arc;
 
 use glutil_cli::lambda::{handle, DEFAULT_CONCURRENCY};
