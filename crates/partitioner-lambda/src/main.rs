@@ -15,6 +15,15 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // The runtime client would panic without the variables Lambda sets.
+    for variable in ["AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME"] {
+        if std::env::var_os(variable).is_none() {
+            eprintln!(
+                "error: partitioner-lambda runs inside AWS Lambda ({variable} is not set); to partition a table from a shell, use `partitioner DATABASE TABLE`"
+            );
+            std::process::exit(2);
+        }
+    }
     // Loaded once per cold start and shared by every invocation.
     let sdk = Arc::new(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
     let concurrency = std::env::var("GLUTIL_CONCURRENCY")
