@@ -177,13 +177,26 @@ pub async fn table_with_partitions(
     let Some(table) = catalog.table_definition(database, name).await? else {
         return Ok(None);
     };
-    let partitions = catalog
-        .all_partitions(&TableId::new(database, name), false)
-        .await?;
-    Ok(Some((
-        TableImage::from(&table),
-        partitions.iter().map(PartitionImage::from).collect(),
-    )))
+    let partitions = whole_partitions(catalog, &TableId::new(database, name)).await?;
+    Ok(Some((TableImage::from(&table), partitions)))
+}
+
+async fn whole_partitions(catalog: &Catalog, table: &TableId) -> Result<Vec<PartitionImage>> {
+    let partitions = catalog.all_partitions(table, false).await?;
+    Ok(partitions.iter().map(PartitionImage::from).collect())
+}
+
+/// Whether a table the backup names will exist once the plan is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// It exists and stays (perhaps reverted).
+    Stays,
+    /// Restore re-creates it: it has no partitions yet.
+    Created,
+    /// Restore deletes it, with all its partitions.
+    Deleted,
+    /// It does not exist and restore does not create it.
+    Absent,
 }
 
 /// Compares what the backup describes with the catalog and plans the
@@ -239,17 +252,15 @@ pub async fn plan_restore(
     }
 
     let mut plan = RestorePlan::default();
-    // Tables this restore re-creates or deletes: their partitions need no
-    // read (none exist, or all go).
-    let mut created: Vec<TableId> = Vec::new();
-    let mut deleted: Vec<TableId> = Vec::new();
+    // Each table's GetTable, once: its partitions' plan depends on it.
+    let mut fates: HashMap<TableId, Fate> = HashMap::new();
     for ((database, name), want) in tables {
         let now = catalog.table_definition(&database, &name).await?;
         let id = TableId::new(&database, &name);
-        match (want, now) {
+        let fate = match (want, now) {
             (TableWant::Present(image), None) => {
-                created.push(id);
                 plan.create_tables.push((database, *image));
+                Fate::Created
             }
             (TableWant::Present(image), Some(now)) => {
                 let now = TableImage::from(&now);
@@ -258,52 +269,51 @@ pub async fn plan_restore(
                 } else {
                     plan.update_tables.push((database, *image, now));
                 }
+                Fate::Stays
             }
-            (TableWant::Absent, None) => plan.unchanged += 1,
+            (TableWant::Absent, None) => {
+                plan.unchanged += 1;
+                Fate::Absent
+            }
             (TableWant::Absent, Some(now)) => {
-                let parts = catalog.all_partitions(&id, false).await?;
-                deleted.push(id);
-                plan.delete_tables.push((
-                    database,
-                    TableImage::from(&now),
-                    parts.iter().map(PartitionImage::from).collect(),
-                ));
+                let parts = whole_partitions(catalog, &id).await?;
+                plan.delete_tables
+                    .push((database, TableImage::from(&now), parts));
+                Fate::Deleted
             }
-        }
+        };
+        fates.insert(id, fate);
     }
 
     for (id, wants) in partitions {
         let mut table_plan = TablePlan::default();
-        if deleted.contains(&id) {
-            plan.not_restored.extend(wants.keys().map(|values| {
-                NotRestored {
+        let fate = match fates.get(&id) {
+            Some(fate) => *fate,
+            None => match catalog.table_definition(&id.database, &id.name).await? {
+                Some(_) => Fate::Stays,
+                None => Fate::Absent,
+            },
+        };
+        let reason = match fate {
+            Fate::Deleted => {
+                Some("the backup also records the table's creation, so restore deletes the table")
+            }
+            Fate::Absent => {
+                Some("the table no longer exists and the backup does not hold its definition")
+            }
+            Fate::Stays | Fate::Created => None,
+        };
+        if let Some(reason) = reason {
+            plan.not_restored
+                .extend(wants.keys().map(|values| NotRestored {
                     table: id.qualified(),
                     values: values.clone(),
-                    reason:
-                        "the backup also records the table's creation, so restore deletes the table"
-                            .into(),
-                }
-            }));
-            continue;
-        }
-        let current: HashMap<Vec<String>, Partition> = if created.contains(&id) {
-            HashMap::new()
-        } else if catalog
-            .table_definition(&id.database, &id.name)
-            .await?
-            .is_none()
-        {
-            plan.not_restored
-                .extend(wants.keys().map(|values| {
-                    NotRestored {
-                        table: id.qualified(),
-                        values: values.clone(),
-                        reason:
-                            "the table no longer exists and the backup does not hold its definition"
-                                .into(),
-                    }
+                    reason: reason.into(),
                 }));
             continue;
+        }
+        let current: HashMap<Vec<String>, Partition> = if fate == Fate::Created {
+            HashMap::new()
         } else {
             let values: Vec<Vec<String>> = wants.keys().cloned().collect();
             catalog
