@@ -108,7 +108,7 @@ pub fn write(
 
 /// The summary line that names the backup, its value in the column
 /// `width` characters after the indent, as the other summary lines.
-pub fn summary_line(path: Option<&PathBuf>, width: usize) -> Option<String> {
+pub fn summary_line(path: Option<&std::path::Path>, width: usize) -> Option<String> {
     path.map(|p| format!("  {:<width$}{}", "backup:", p.display()))
 }
 

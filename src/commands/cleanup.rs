@@ -284,19 +284,14 @@ async fn run_delete(
                 partition: PartitionImage::from(*p),
             })
             .collect();
-        backup = match crate::backup::write(
+        backup = crate::backup::write(
             &session,
             &args.backup,
             command,
             &table.qualified_name(),
             &entries,
-        ) {
-            Ok(path) => path,
-            Err(err) => {
-                progress.finish();
-                return Err(err);
-            }
-        };
+        )
+        .inspect_err(|_| progress.finish())?;
         progress.step("deleting partitions");
         let values: Vec<Vec<String>> = to_delete.iter().map(|f| f.values.clone()).collect();
         outcome = catalog
@@ -352,7 +347,7 @@ async fn run_delete(
                 writeln!(out, "  failed:       {}", outcome.failed.len())?;
                 write_not_attempted(&mut out, outcome.not_attempted)?;
             }
-            if let Some(line) = crate::backup::summary_line(backup.as_ref(), 14) {
+            if let Some(line) = crate::backup::summary_line(backup.as_deref(), 14) {
                 writeln!(out, "{line}")?;
             }
             out.flush()

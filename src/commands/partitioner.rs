@@ -114,7 +114,7 @@ impl Command for Args {
                 backup: backup.as_deref(),
                 requests,
             }),
-            OutputFormat::Text => write_text(&report, backup.as_ref(), output),
+            OutputFormat::Text => write_text(&report, backup.as_deref(), output),
         }
         .context("writing the report to stdout")?;
         if !report.conflicts.is_empty() {
@@ -129,7 +129,7 @@ impl Command for Args {
 
 fn write_text(
     report: &PartitionerReport,
-    backup: Option<&std::path::PathBuf>,
+    backup: Option<&std::path::Path>,
     output: &Output,
 ) -> std::io::Result<()> {
     let mut out = Output::stdout();

@@ -210,7 +210,7 @@ impl Command for UpdatePartitions {
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
                     write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
-                if let Some(line) = crate::backup::summary_line(backup.as_ref(), 12) {
+                if let Some(line) = crate::backup::summary_line(backup.as_deref(), 12) {
                     writeln!(out, "{line}")?;
                 }
                 out.flush()
@@ -262,6 +262,7 @@ impl Command for UpdateStorage {
             let partitions = catalog.all_partitions(&table, false).await?;
             let mut changes = Vec::new();
             let mut updates = Vec::new();
+            let mut differing = Vec::new();
             for p in &partitions {
                 let (storage, fields) = storage_update(&table.storage_descriptor, p);
                 if !fields.is_empty() {
@@ -270,20 +271,14 @@ impl Command for UpdateStorage {
                         fields,
                     });
                     updates.push((p.values().to_vec(), partition_input(p, storage)));
+                    differing.push(p);
                 }
             }
             changes.sort_by(|a, b| a.values.cmp(&b.values));
             let mut outcome = UpdateOutcome::default();
             let mut backup = None;
             if !args.dry_run && !updates.is_empty() {
-                let by_values: HashMap<&[String], _> =
-                    partitions.iter().map(|p| (p.values(), p)).collect();
-                let entries = update_entries(
-                    &table,
-                    updates
-                        .iter()
-                        .map(|(values, _)| by_values[values.as_slice()]),
-                );
+                let entries = update_entries(&table, differing.into_iter());
                 backup = crate::backup::write(
                     &session,
                     &args.backup,
@@ -355,7 +350,7 @@ impl Command for UpdateStorage {
                     writeln!(out, "  failed:     {}", outcome.failed.len())?;
                     write_not_attempted(&mut out, outcome.not_attempted)?;
                 }
-                if let Some(line) = crate::backup::summary_line(backup.as_ref(), 12) {
+                if let Some(line) = crate::backup::summary_line(backup.as_deref(), 12) {
                     writeln!(out, "{line}")?;
                 }
                 out.flush()
@@ -442,7 +437,7 @@ impl Command for DeleteBadTables {
                     writeln!(out, "  already gone: {}", outcome.already_gone)?;
                     writeln!(out, "  failed:       {}", outcome.failed.len())?;
                 }
-                if let Some(line) = crate::backup::summary_line(backup.as_ref(), 14) {
+                if let Some(line) = crate::backup::summary_line(backup.as_deref(), 14) {
                     writeln!(out, "{line}")?;
                 }
                 out.flush()

@@ -8,6 +8,7 @@ use anyhow::Context;
 use glutil::backup::read_backup;
 use glutil::progress::Progress;
 use glutil::restore::{apply_restore, plan_restore, NotRestored, RestoreOutcome, RestorePlan};
+use glutil::table::TableName;
 
 use crate::args::{AwsArgs, OutputFormat, RunArgs};
 use crate::backup::BackupArgs;
@@ -78,13 +79,9 @@ impl Command for Restore {
         let (catalog, progress) = (&session.catalog, &session.progress);
         let concurrency = session.concurrency;
         progress.step("comparing the backup with the catalog");
-        let plan = match plan_restore(catalog, &entries, concurrency).await {
-            Ok(plan) => plan,
-            Err(err) => {
-                progress.finish();
-                return Err(err.into());
-            }
-        };
+        let plan = plan_restore(catalog, &entries, concurrency)
+            .await
+            .inspect_err(|_| progress.finish())?;
         let mut outcome = RestoreOutcome::default();
         let mut backup = None;
         if !self.dry_run && !plan.is_empty() {
@@ -106,9 +103,17 @@ impl Command for Restore {
         }
         let requests = session.finish();
         let output = &session.output;
-        let report = report(&self, &header.command, &entries, &plan, &outcome, &backup);
+        let report = report(
+            &self,
+            &header.command,
+            &entries,
+            &plan,
+            &outcome,
+            &backup,
+            requests,
+        );
         match output.format {
-            OutputFormat::Json => output.write_json(&RestoreReport { requests, ..report }),
+            OutputFormat::Json => output.write_json(&report),
             OutputFormat::Text => write_text(&report, output),
         }
         .context("writing the report to stdout")?;
@@ -126,13 +131,14 @@ fn report<'a>(
     plan: &'a RestorePlan,
     outcome: &'a RestoreOutcome,
     backup: &'a Option<PathBuf>,
+    requests: BTreeMap<String, u64>,
 ) -> RestoreReport<'a> {
     let mut to_create = Vec::new();
     let mut to_update = Vec::new();
     let mut to_delete = Vec::new();
     for (id, table_plan) in &plan.partitions {
         let change = |p: &'a glutil::backup::PartitionImage| Change {
-            table: format!("{}.{}", id.database, id.name),
+            table: id.qualified(),
             values: &p.values,
             location: p.location(),
         };
@@ -169,7 +175,7 @@ fn report<'a>(
         not_restored: &plan.not_restored,
         outcome,
         backup: backup.as_deref(),
-        requests: BTreeMap::new(),
+        requests,
     }
 }
 
@@ -263,9 +269,7 @@ fn write_text(report: &RestoreReport, output: &Output) -> std::io::Result<()> {
         )?;
         crate::output::write_not_attempted(&mut out, o.not_attempted)?;
     }
-    if let Some(line) =
-        crate::backup::summary_line(report.backup.map(Path::to_path_buf).as_ref(), 14)
-    {
+    if let Some(line) = crate::backup::summary_line(report.backup, 14) {
         writeln!(out, "{line}")?;
     }
     out.flush()
