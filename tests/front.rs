@@ -41,15 +41,8 @@ fn assert_same(name: &str, args: &[&str]) -> i32 {
 #[tokio::test(flavor = "multi_thread")]
 async fn glutil_subcommands_behave_exactly_like_the_single_binaries() {
     let moto = Moto::connect().await;
-    let bucket = moto.bucket("front").await;
-    let db = moto.database("front").await;
-    let table = moto
-        .table(
-            &db,
-            "events",
-            &format!("s3://{bucket}/t"),
-            &[("dt", "string")],
-        )
+    let (bucket, db, table) = moto
+        .bucket_and_table("front", "t", &[("dt", "string")])
         .await;
     moto.put(&bucket, strings(&["t/dt=1/a.json", "t/dt=3/a.json"]))
         .await;

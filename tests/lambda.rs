@@ -22,17 +22,13 @@ async fn sdk() -> SdkConfig {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_event_in_creates_partitions_and_a_summary_comes_out() {
     let moto = Moto::connect().await;
-    let bucket = moto.bucket("lambda").await;
-    let db = moto.database("lambda").await;
     let keys = [
         ("year", "string"),
         ("month", "string"),
         ("day", "string"),
         ("hour", "string"),
     ];
-    let table = moto
-        .table(&db, "events", &format!("s3://{bucket}/e"), &keys)
-        .await;
+    let (bucket, db, table) = moto.bucket_and_table("lambda", "e", &keys).await;
     moto.put(&bucket, hourly_keys("e/", 2, true)).await;
     let sdk = sdk().await;
 
@@ -62,12 +58,8 @@ async fn an_event_in_creates_partitions_and_a_summary_comes_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn several_tables_in_one_event_and_a_bad_one_fails_the_invocation() {
     let moto = Moto::connect().await;
-    let bucket = moto.bucket("lambda-many").await;
-    let db = moto.database("lambda_many").await;
     let daily = [("year", "string"), ("month", "string"), ("day", "string")];
-    let recent = moto
-        .table(&db, "recent", &format!("s3://{bucket}/r"), &daily)
-        .await;
+    let (bucket, db, recent) = moto.bucket_and_table("lambda-many", "r", &daily).await;
     let mut objects = Vec::new();
     for back in [0, 1, 30] {
         let (y, m, d) = date_back(back);

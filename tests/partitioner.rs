@@ -14,18 +14,6 @@ fn ymdh() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A bucket, database and table at `s3://bucket/prefix` with `keys`.
-async fn setup(moto: &Moto, prefix: &str, keys: &[(&str, &str)]) -> (String, String, String) {
-    let bucket = moto.bucket("part").await;
-    let db = moto.database("part").await;
-    let location = if prefix.is_empty() {
-        format!("s3://{bucket}")
-    } else {
-        format!("s3://{bucket}/{prefix}")
-    };
-    let table = moto.table(&db, "events", &location, keys).await;
-    (bucket, db, table)
-}
-
 type Partitions = Vec<(Vec<String>, String)>;
 
 /// Seeds `objects` (keys relative to the bucket) under a new table at
@@ -39,7 +27,7 @@ async fn partition(
     args: &[&str],
 ) -> (String, Run, Partitions) {
     let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, prefix, keys).await;
+    let (bucket, db, table) = moto.bucket_and_table("part", prefix, keys).await;
     moto.put(&bucket, strings(objects)).await;
     let mut all = vec![db.as_str(), table.as_str()];
     all.extend_from_slice(args);
@@ -65,7 +53,7 @@ fn values_of(parts: &Partitions) -> Vec<Vec<String>> {
 #[tokio::test(flavor = "multi_thread")]
 async fn hive_hourly_table_gets_every_partition_with_the_table_storage() {
     let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "events/", &ymdh()).await;
+    let (bucket, db, table) = moto.bucket_and_table("part", "events/", &ymdh()).await;
     moto.put(&bucket, hourly_keys("events/", 2, true)).await;
 
     let r = run(BIN, &[&db, &table]);
@@ -106,7 +94,7 @@ async fn hive_hourly_table_gets_every_partition_with_the_table_storage() {
 #[tokio::test(flavor = "multi_thread")]
 async fn flat_hourly_table_and_idempotent_rerun() {
     let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "firehose", &ymdh()).await;
+    let (bucket, db, table) = moto.bucket_and_table("part", "firehose", &ymdh()).await;
     moto.put(&bucket, hourly_keys("firehose/", 3, false)).await;
 
     let first = run(BIN, &[&db, &table, "--output", "json"]);
@@ -135,7 +123,7 @@ async fn flat_hourly_table_and_idempotent_rerun() {
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_prints_the_plan_and_changes_nothing() {
     let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "t", &ymdh()).await;
+    let (bucket, db, table) = moto.bucket_and_table("part", "t", &ymdh()).await;
     moto.put(&bucket, hourly_keys("t/", 1, true)).await;
 
     let text = run(BIN, &[&db, &table, "--dry-run"]);
@@ -159,7 +147,9 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn levels_with_more_than_1000_folders_are_followed_to_the_end() {
     let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "daily", &[("dt", "string"), ("hour", "int")]).await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("part", "daily", &[("dt", "string"), ("hour", "int")])
+        .await;
     // 1,050 day folders at the first level: two pages of common prefixes.
     let keys: Vec<String> = (0..1050)
         .map(|d| format!("daily/dt=d{d:04}/hour=00/part-0.json"))
@@ -183,7 +173,9 @@ async fn levels_with_more_than_1000_folders_are_followed_to_the_end() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_partition_with_thousands_of_files_does_not_hide_its_neighbours() {
     let moto = Moto::connect().await;
-    let (bucket, db, table) = setup(&moto, "big", &[("day", "string"), ("hour", "string")]).await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("part", "big", &[("day", "string"), ("hour", "string")])
+        .await;
     // Hour 01 holds 2,100 files: more than two pages of one listing.
     let mut keys: Vec<String> = (0..2100)
         .map(|i| format!("big/day=1/hour=01/part-{i:05}.json"))
@@ -392,7 +384,7 @@ async fn limit_days_and_prefix_only_visit_the_window() {
         ("month", "string"),
         ("day", "string"),
     ];
-    let (bucket, db, table) = setup(&moto, "w", &keys).await;
+    let (bucket, db, table) = moto.bucket_and_table("part", "w", &keys).await;
     let mut objects = Vec::new();
     for region in ["eu", "us"] {
         for back in [0, 1, 10, 400] {

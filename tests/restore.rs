@@ -93,15 +93,8 @@ fn backup_in(stdout: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_missing_then_delete_all_then_restore_both_gives_back_every_field() {
     let moto = Moto::connect().await;
-    let bucket = moto.bucket("restore").await;
-    let db = moto.database("restore").await;
-    let table = moto
-        .table(
-            &db,
-            "events",
-            &format!("s3://{bucket}/t"),
-            &[("year", "string"), ("month", "string")],
-        )
+    let (bucket, db, table) = moto
+        .bucket_and_table("restore", "t", &[("year", "string"), ("month", "string")])
         .await;
     // 130 partitions; a third of them have no data (44 missing): more than
     // one batch of every write.
@@ -202,10 +195,8 @@ async fn delete_missing_then_delete_all_then_restore_both_gives_back_every_field
 #[tokio::test(flavor = "multi_thread")]
 async fn restoring_a_partitioner_run_removes_what_it_created_but_not_what_changed_since() {
     let moto = Moto::connect().await;
-    let bucket = moto.bucket("undo-create").await;
-    let db = moto.database("undo_create").await;
-    let table = moto
-        .table(&db, "t", &format!("s3://{bucket}/t"), &[("dt", "string")])
+    let (bucket, db, table) = moto
+        .bucket_and_table("undo-create", "t", &[("dt", "string")])
         .await;
     let keys: Vec<String> = (1..=32).map(|d| format!("t/dt={d:02}/a.json")).collect();
     moto.put(&bucket, keys).await;
@@ -269,10 +260,8 @@ async fn updates_and_table_deletes_are_undone() {
     let moto = Moto::connect().await;
     // update-partitions: data moved to a new bucket, partitions still at
     // the old one.
-    let new = moto.bucket("undo-new").await;
-    let db = moto.database("undo_update").await;
-    let table = moto
-        .table(&db, "t", &format!("s3://{new}/t"), &[("dt", "string")])
+    let (new, db, table) = moto
+        .bucket_and_table("undo-update", "t", &[("dt", "string")])
         .await;
     let keys: Vec<String> = (1..=5).map(|d| format!("t/dt={d}/a.json")).collect();
     moto.put(&new, keys).await;
@@ -301,15 +290,8 @@ async fn updates_and_table_deletes_are_undone() {
     assert_eq!(images(&moto, &db, &table).await, before);
 
     // delete-bad-tables: a crawler's copy of a table, with partitions.
-    let bucket = moto.bucket("undo-tables").await;
-    let db = moto.database("undo_tables").await;
-    let good = moto
-        .table(
-            &db,
-            "events",
-            &format!("s3://{bucket}/t"),
-            &[("dt", "string")],
-        )
+    let (bucket, db, good) = moto
+        .bucket_and_table("undo-tables", "t", &[("dt", "string")])
         .await;
     let junk = format!("{good}_1a2b3c");
     moto.glue
@@ -402,10 +384,8 @@ async fn updates_and_table_deletes_are_undone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backups_go_to_the_state_folder_and_a_failed_backup_stops_the_run() {
     let moto = Moto::connect().await;
-    let bucket = moto.bucket("default-backup").await;
-    let db = moto.database("default_backup").await;
-    let table = moto
-        .table(&db, "t", &format!("s3://{bucket}/t"), &[("dt", "string")])
+    let (bucket, db, table) = moto
+        .bucket_and_table("default-backup", "t", &[("dt", "string")])
         .await;
     let partitions = vec![
         (strings(&["1"]), format!("s3://{bucket}/t/dt=1/")),

@@ -241,6 +241,25 @@ impl Moto {
         db
     }
 
+    /// A new bucket and database named after `name`, and a table `events`
+    /// in them at `s3://bucket/prefix` keyed by `keys`: (bucket, db, table).
+    pub async fn bucket_and_table(
+        &self,
+        name: &str,
+        prefix: &str,
+        keys: &[(&str, &str)],
+    ) -> (String, String, String) {
+        let bucket = self.bucket(name).await;
+        let db = self.database(name).await;
+        let location = if prefix.is_empty() {
+            format!("s3://{bucket}")
+        } else {
+            format!("s3://{bucket}/{prefix}")
+        };
+        let table = self.table(&db, "events", &location, keys).await;
+        (bucket, db, table)
+    }
+
     /// Creates a Parquet-style table with `keys` as (name, type) pairs.
     pub async fn table(
         &self,
