@@ -1,6 +1,8 @@
 //! Arguments every binary shares.
 
-use glutil::client::{AwsOptions, DEFAULT_MAX_ATTEMPTS};
+use std::path::PathBuf;
+
+use glutil::aws::{AwsOptions, DEFAULT_MAX_ATTEMPTS};
 
 /// How to reach AWS.
 #[derive(Debug, Clone, clap::Args)]
@@ -104,11 +106,27 @@ pub struct TableWriteArgs {
     pub dry_run: bool,
     /// Where the backup goes.
     #[command(flatten)]
-    pub backup: crate::backup::BackupArgs,
+    pub backup: BackupArgs,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Concurrency and output.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Where a command that writes keeps its backup.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Backup")]
+pub struct BackupArgs {
+    /// Backup file of what this run changes [default: a new file in
+    /// $XDG_STATE_HOME/glutil/backups/].
+    ///
+    /// Before changing the catalog, everything about to change is written
+    /// here (JSON Lines) and synced; `restore PATH` undoes the run. Without
+    /// XDG_STATE_HOME the default folder is ~/.local/state/glutil/backups/,
+    /// and the name holds the command, the table and the time. An existing
+    /// file is never overwritten.
+    #[arg(long, value_name = "PATH")]
+    pub backup: Option<PathBuf>,
 }

@@ -9,23 +9,8 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use glutil::backup::{write_backup, Entry, Header};
 
+use crate::args::BackupArgs;
 use crate::session::Session;
-
-/// Where a command that writes keeps its backup.
-#[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Backup")]
-pub struct BackupArgs {
-    /// Backup file of what this run changes [default: a new file in
-    /// $XDG_STATE_HOME/glutil/backups/].
-    ///
-    /// Before changing the catalog, everything about to change is written
-    /// here (JSON Lines) and synced; `restore PATH` undoes the run. Without
-    /// XDG_STATE_HOME the default folder is ~/.local/state/glutil/backups/,
-    /// and the name holds the command, the table and the time. An existing
-    /// file is never overwritten.
-    #[arg(long, value_name = "PATH")]
-    pub backup: Option<PathBuf>,
-}
 
 /// The default backup folder: `$XDG_STATE_HOME/glutil/backups`, or
 /// `$HOME/.local/state/glutil/backups`. XDG_STATE_HOME counts only when it
@@ -104,12 +89,6 @@ pub fn write(
         path.display()
     ));
     Ok(Some(path))
-}
-
-/// The summary line that names the backup, its value in the column
-/// `width` characters after the indent, as the other summary lines.
-pub fn summary_line(path: Option<&std::path::Path>, width: usize) -> Option<String> {
-    path.map(|p| format!("  {:<width$}{}", "backup:", p.display()))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 pub mod args;
 pub mod backup;
 pub mod commands;
+pub mod driver;
 pub mod front;
-pub mod lambda;
 pub mod output;
 pub mod progress;
 pub mod session;

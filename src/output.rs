@@ -1,9 +1,13 @@
-//! Writing results to stdout as text or JSON. Every write returns its I/O
-//! error so that a closed pipe ends the program quietly instead of
-//! panicking.
+//! Writing results to stdout as text or JSON. Every command's result is a
+//! [`Report`]: lines for people, a summary whose columns align themselves,
+//! and a JSON document for scripts. Every write returns its I/O error so
+//! that a closed pipe ends the program quietly instead of panicking.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use glutil::model::outcome::Failure;
 
 use crate::args::{OutputFormat, RunArgs};
 
@@ -28,19 +32,6 @@ impl Output {
         }
     }
 
-    /// A buffered stdout; call `flush` (or let `write_text` do it).
-    pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
-        BufWriter::new(io::stdout().lock())
-    }
-
-    /// Writes one JSON document and a newline.
-    pub fn write_json<T: serde::Serialize>(&self, value: &T) -> io::Result<()> {
-        let mut out = Self::stdout();
-        serde_json::to_writer_pretty(&mut out, value)?;
-        writeln!(out)?;
-        out.flush()
-    }
-
     /// A note on stderr when `-v` was given.
     pub fn verbose(&self, message: impl std::fmt::Display) {
         if self.verbose > 0 {
@@ -55,31 +46,214 @@ impl Output {
             eprintln!("requests: {}", line.join(" "));
         }
     }
+
+    /// Prints a report as text or JSON, then its warning on stderr.
+    pub fn print(&self, report: &Report) -> io::Result<()> {
+        let mut out = BufWriter::new(io::stdout().lock());
+        match self.format {
+            OutputFormat::Json => writeln!(out, "{}", report.json)?,
+            OutputFormat::Text => report.text.write(&mut out, self)?,
+        }
+        out.flush()?;
+        if let Some(warning) = &report.warning {
+            eprintln!("warning: {warning}");
+        }
+        Ok(())
+    }
 }
 
-/// One line per partition a write could not change, with Glue's reason.
-pub fn write_failures(
-    out: &mut impl Write,
-    failed: &[glutil::catalog::PartitionFailure],
-) -> io::Result<()> {
-    for f in failed {
-        writeln!(
-            out,
+/// What a run did besides its plan: whether it wrote, where the backup
+/// went, what its writes did and the requests it took.
+#[derive(Debug)]
+pub struct Run<O> {
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// The backup file, when one was written.
+    pub backup: Option<PathBuf>,
+    /// What the writes did (the default when nothing was written).
+    pub outcome: O,
+    /// Requests sent, by service and operation.
+    pub requests: BTreeMap<String, u64>,
+    /// The command can write, so its JSON names the backup (even if none).
+    pub writes: bool,
+}
+
+impl<O> Run<O> {
+    /// ` (dry run)` for titles, or nothing.
+    pub fn mode(&self) -> &'static str {
+        if self.dry_run {
+            " (dry run)"
+        } else {
+            ""
+        }
+    }
+
+    /// The summary value of a count shown only after real writes.
+    pub fn written(&self, count: impl ToString) -> Option<String> {
+        (!self.dry_run).then(|| count.to_string())
+    }
+}
+
+/// A command's result, ready to print.
+#[derive(Debug)]
+pub struct Report {
+    /// The text view.
+    pub text: Text,
+    /// The JSON view, rendered.
+    pub json: String,
+    /// A line for stderr after the report, if any.
+    pub warning: Option<String>,
+    /// The exit code.
+    pub exit: u8,
+}
+
+/// Every JSON report: the command's own fields, then the backup (for
+/// commands that write) and the requests.
+#[derive(serde::Serialize)]
+struct Envelope<'a, B> {
+    #[serde(flatten)]
+    body: &'a B,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backup: Option<Option<&'a Path>>,
+    requests: &'a BTreeMap<String, u64>,
+}
+
+impl Report {
+    /// A report from the command's JSON body and text, with the backup and
+    /// requests of `run` added to both.
+    pub fn new<B: serde::Serialize, O>(body: &B, mut text: Text, run: &Run<O>) -> io::Result<Self> {
+        let json = serde_json::to_string_pretty(&Envelope {
+            body,
+            backup: run.writes.then_some(run.backup.as_deref()),
+            requests: &run.requests,
+        })?;
+        let backup = run.backup.as_ref().map(|p| p.display().to_string());
+        text.rows.push(Row::field("backup", backup));
+        text.dry_run = run.dry_run;
+        Ok(Self {
+            text,
+            json,
+            warning: None,
+            exit: crate::EXIT_OK,
+        })
+    }
+
+    /// The same report with another exit code.
+    pub fn exit(self, exit: u8) -> Self {
+        Self { exit, ..self }
+    }
+}
+
+/// The text view: lines about single partitions or tables, a title, and the
+/// summary.
+#[derive(Debug, Default)]
+pub struct Text {
+    /// What the plan changes, one line each: shown in a dry run and with
+    /// `-v` (a big real run does not bury its summary).
+    pub planned: Vec<String>,
+    /// Lines shown on every run but a quiet one: conflicts, partitions left
+    /// alone, failures.
+    pub always: Vec<String>,
+    /// The summary's first line.
+    pub title: String,
+    /// The summary, one row a line.
+    pub rows: Vec<Row>,
+    /// Where the values start, at least (see [`Text::write`]).
+    pub min_width: usize,
+    /// The run wrote nothing: list the planned lines.
+    pub dry_run: bool,
+}
+
+/// One summary line.
+#[derive(Debug, Clone)]
+pub enum Row {
+    /// `label: value`, aligned with the other fields. A field without a
+    /// value is not printed, but still counts for the alignment, so a dry
+    /// run and a real run line up the same.
+    Field(String, Option<String>),
+    /// `    label: value`: a detail of the field above, not aligned.
+    Detail(String, String),
+    /// A line of its own (`not attempted: 3 (interrupted)`).
+    Note(String),
+}
+
+impl Row {
+    /// A field; `None` hides it.
+    pub fn field(label: &str, value: Option<impl ToString>) -> Self {
+        Row::Field(label.to_string(), value.map(|v| v.to_string()))
+    }
+
+    /// A field that is always shown.
+    pub fn shown(label: &str, value: impl ToString) -> Self {
+        Row::field(label, Some(value))
+    }
+}
+
+impl Text {
+    /// Writes the view: the planned lines (dry run or `-v`) and the other
+    /// lines unless `-q`, then the title and the summary, whose values start
+    /// one space after the longest label.
+    pub fn write(&self, out: &mut impl Write, output: &Output) -> io::Result<()> {
+        if !output.quiet {
+            if self.dry_run || output.verbose > 0 {
+                for line in &self.planned {
+                    writeln!(out, "{line}")?;
+                }
+            }
+            for line in &self.always {
+                writeln!(out, "{line}")?;
+            }
+        }
+        writeln!(out, "{}", self.title)?;
+        let width = self
+            .rows
+            .iter()
+            .filter_map(|row| match row {
+                Row::Field(label, _) => Some(label.len() + 2),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+            .max(self.min_width);
+        for row in &self.rows {
+            match row {
+                Row::Field(label, Some(value)) => {
+                    let label = format!("{label}:");
+                    writeln!(out, "  {label:<width$}{value}")?;
+                }
+                Row::Field(_, None) => {}
+                Row::Detail(label, value) => writeln!(out, "    {label}: {value}")?,
+                Row::Note(note) => writeln!(out, "  {note}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rows every write summary ends with: failures, and what Ctrl-C left
+/// unsent.
+pub fn outcome_rows(failed: Option<impl ToString>, not_attempted: u64) -> Vec<Row> {
+    let mut rows = vec![Row::field("failed", failed)];
+    if not_attempted > 0 {
+        rows.push(Row::Note(format!(
+            "not attempted: {not_attempted} (interrupted)"
+        )));
+    }
+    rows
+}
+
+/// One line per partition or table a write could not change, with Glue's
+/// reason.
+pub fn failure_lines(failed: &[Failure]) -> impl Iterator<Item = String> + '_ {
+    failed.iter().map(|f| match &f.name {
+        Some(name) => format!("failed table {name}: {}: {}", f.code, f.message),
+        None => format!(
             "failed {}: {}: {}",
             values_text(&f.values),
             f.code,
             f.message
-        )?;
-    }
-    Ok(())
-}
-
-/// The summary line of a run stopped by Ctrl-C; nothing otherwise.
-pub fn write_not_attempted(out: &mut impl Write, not_attempted: u64) -> io::Result<()> {
-    if not_attempted > 0 {
-        writeln!(out, "  not attempted: {not_attempted} (interrupted)")?;
-    }
-    Ok(())
+        ),
+    })
 }
 
 /// Partition values for people: `[2019, 01, 02, 03]`.

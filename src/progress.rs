@@ -18,7 +18,9 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
 }
 
-/// A progress display for walks and batched writes.
+/// A progress display for walks and batched writes. It clears itself
+/// when dropped, so every way out of a command (an error, a prompt, the
+/// report) leaves a clean terminal.
 pub struct TerminalProgress {
     bar: ProgressBar,
 }
@@ -40,6 +42,12 @@ impl TerminalProgress {
     /// Removes the bar from the screen.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for TerminalProgress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use glutil::catalog::Catalog;
-use glutil::client::Aws;
+use glutil::aws::{Aws, Catalog};
 
 use crate::args::{AwsArgs, RunArgs};
 use crate::output::Output;
 use crate::progress::TerminalProgress;
 
-/// One command's connection to AWS and to the terminal.
+/// One command's connection to AWS and to the terminal. Dropping it clears
+/// the progress bar.
 pub struct Session {
     /// Where and how to report.
     pub output: Output,
@@ -39,7 +39,7 @@ impl Session {
             aws.settings.max_attempts,
             run.concurrency
         ));
-        let catalog = Catalog::new(aws.glue.clone(), aws.catalog_id.clone());
+        let catalog = aws.catalog();
         Ok(Self {
             output,
             aws,

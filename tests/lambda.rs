@@ -2,7 +2,7 @@
 //! partitions created. The Lambda runtime itself is not involved.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use glutil_cli::lambda::handle;
+use partitioner_lambda::handle;
 use serde_json::json;
 
 use crate::harness::{endpoint, hourly_keys, Moto, REGION};

@@ -370,8 +370,8 @@ async fn conflicting_folders_are_reported_and_the_rest_is_created() {
 
 /// Today and `days_ago` as (year, month, day), computed like the binary.
 pub fn date_back(days_ago: i64) -> (i64, u32, u32) {
-    let today = glutil::scope::Date::today_utc().days_since_epoch();
-    let d = glutil::scope::Date::from_days_since_epoch(today - days_ago);
+    let today = glutil::model::scope::Date::today_utc().days_since_epoch();
+    let d = glutil::model::scope::Date::from_days_since_epoch(today - days_ago);
     (d.year, d.month, d.day)
 }
 

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_glue::types::StorageDescriptor;
-use glutil::layout::{self, Conflict};
-use glutil::location::S3Location;
+use glutil::aws::Bucket;
+use glutil::model::layout::{self, Conflict};
+use glutil::model::scope::WalkScope;
+use glutil::model::{DiscoveredPartition, PartitionKey, S3Location, Table};
 use glutil::progress::NoProgress;
-use glutil::scope::WalkScope;
-use glutil::table::{DiscoveredPartition, PartitionKey, Table};
-use glutil::walk::{discover, WalkOptions};
+use glutil::read::{discover, WalkOptions};
 
 use crate::harness::Moto;
 
@@ -170,6 +169,7 @@ async fn random_layouts_walk_like_the_rules_say_at_every_page_boundary() {
     cases.push((0, "case0/".to_string(), fixed));
     moto.put(&bucket, all_keys).await;
 
+    let listing = Bucket::new(moto.s3.clone(), &bucket);
     for (seed, prefix, layout) in cases {
         let root = S3Location::new(bucket.clone(), &prefix);
         let table = Table {
@@ -177,7 +177,7 @@ async fn random_layouts_walk_like_the_rules_say_at_every_page_boundary() {
             name: format!("case{seed}"),
             location: root.clone(),
             partition_keys: keys(),
-            storage_descriptor: StorageDescriptor::builder().build(),
+            storage_descriptor: Default::default(),
         };
         let (want_partitions, want_conflicts) = reference(&root, &layout);
         for page_size in [2, 5, 1000] {
@@ -186,7 +186,7 @@ async fn random_layouts_walk_like_the_rules_say_at_every_page_boundary() {
                 scope: WalkScope::everything(),
                 page_size: Some(page_size),
             };
-            let got = discover(&moto.s3, &table, &options, &NoProgress)
+            let got = discover(&listing, &table, &options, &NoProgress)
                 .await
                 .unwrap();
             assert_eq!(

@@ -2,25 +2,28 @@
 //! `delete-all`. They share one flow: read what is there, choose the
 //! partitions, show them, and (unless it is a dry run) delete them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
-use aws_sdk_glue::types::Partition;
-use glutil::audit::{audit, Finding, Reason};
-use glutil::backup::{Entry, PartitionImage};
-use glutil::catalog::DeleteOutcome;
-use glutil::location::S3Location;
+use glutil::apply::Writes;
+use glutil::aws::Detail;
+use glutil::backup::Entry;
+use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
+use glutil::plan::audit::{all_partitions, Audit, Finding};
 use glutil::progress::Progress;
+use glutil::read::snapshot::{data_presence, read_whole};
 
-use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs, TableWriteArgs};
-use crate::output::{values_text, write_failures, write_not_attempted, Output};
+use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs};
+use crate::driver::{self, Job, Options};
+use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{exit_status, Command, EXIT_FOUND, EXIT_OK};
 
 /// Which partitions a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Selection {
+pub enum Selection {
     /// Their own location holds no data.
     Missing,
     /// Missing, or not where discovery finds their values.
@@ -98,93 +101,308 @@ pub struct DeleteAll {
 
 impl Command for ListMissing {
     async fn run(self) -> anyhow::Result<u8> {
-        let session = Session::start(&self.aws, &self.run).await?;
-        let output = &session.output;
-        let result = audit(
-            &session.aws,
-            &self.table.database,
-            &self.table.table,
-            session.concurrency,
-            false,
-            &session.progress,
-        )
-        .await;
-        let requests = session.finish();
-        let audit = result?;
-        let missing = audit.missing();
-        match output.format {
-            OutputFormat::Json => output.write_json(&ListReport {
-                database: &audit.table.database,
-                table: &audit.table.name,
-                location: &audit.table.location,
-                examined: audit.partitions.len() as u64,
-                missing: &missing,
-                requests,
-            }),
-            OutputFormat::Text => {
-                let mut out = Output::stdout();
-                if !output.quiet {
-                    for f in &missing {
-                        write_entry(
-                            &mut out,
-                            "missing",
-                            &f.values,
-                            f.location.as_deref(),
-                            Some(&f.reason),
-                        )?;
-                    }
-                }
-                writeln!(
-                    out,
-                    "list-missing {}.{} at {}",
-                    audit.table.database, audit.table.name, audit.table.location
-                )?;
-                writeln!(out, "  examined: {}", audit.partitions.len())?;
-                writeln!(out, "  missing:  {}", missing.len())?;
-                out.flush()
-            }
-        }
-        .context("writing the report to stdout")?;
-        Ok(if self.fail_if_any && !missing.is_empty() {
-            EXIT_FOUND
-        } else {
-            EXIT_OK
-        })
+        let options = Options {
+            aws: &self.aws,
+            run: &self.run,
+            backup: None,
+            dry_run: self.dry_run,
+        };
+        driver::run(&self, options).await
     }
 }
 
 impl Command for DeleteMissing {
     async fn run(self) -> anyhow::Result<u8> {
-        run_delete("delete-missing", Selection::Missing, &self.args, false).await
+        Delete::new("delete-missing", Selection::Missing, &self.args, false)
+            .run()
+            .await
     }
 }
 
 impl Command for DeleteBad {
     async fn run(self) -> anyhow::Result<u8> {
-        run_delete("delete-bad", Selection::Bad, &self.args, false).await
+        Delete::new("delete-bad", Selection::Bad, &self.args, false)
+            .run()
+            .await
     }
 }
 
 impl Command for DeleteAll {
     async fn run(self) -> anyhow::Result<u8> {
-        run_delete("delete-all", Selection::All, &self.args, self.yes).await
+        Delete::new("delete-all", Selection::All, &self.args, self.yes)
+            .run()
+            .await
+    }
+}
+
+/// The catalog partitions a selection picks, with what it read.
+pub struct Chosen {
+    table: Table,
+    examined: u64,
+    findings: Vec<Finding>,
+    /// The partitions as read: whole in a real run, for the backup.
+    partitions: Vec<PartitionImage>,
+}
+
+/// Reads the table and picks the partitions `selection` names.
+async fn choose(
+    session: &Session,
+    table: &TableArgs,
+    selection: Selection,
+    detail: Detail,
+) -> glutil::Result<Chosen> {
+    let (database, name) = (&table.database, &table.table);
+    let (aws, concurrency) = (&session.aws, session.concurrency);
+    if selection == Selection::All {
+        let table = session.catalog.table(database, name).await?;
+        table.check_partitioned()?;
+        let partitions = session.catalog.all_partitions(&table, detail).await?;
+        let stored: Vec<StoredPartition> = partitions.iter().map(StoredPartition::from).collect();
+        return Ok(Chosen {
+            table,
+            examined: stored.len() as u64,
+            findings: all_partitions(&stored),
+            partitions,
+        });
+    }
+    let progress = &session.progress;
+    let snapshot = read_whole(aws, database, name, concurrency, detail, progress).await?;
+    let has_data = data_presence(aws, &snapshot, concurrency, progress).await?;
+    let audit = Audit {
+        partitions: snapshot.stored(),
+        discovery: snapshot.discovery,
+        has_data,
+    };
+    let findings = match selection {
+        Selection::Missing => audit.missing(),
+        _ => audit.bad(),
+    };
+    Ok(Chosen {
+        table: snapshot.table,
+        examined: audit.partitions.len() as u64,
+        findings,
+        partitions: snapshot.partitions,
+    })
+}
+
+impl Job for ListMissing {
+    fn name(&self) -> &'static str {
+        "list-missing"
+    }
+    type Plan = Chosen;
+    type Outcome = ();
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Chosen> {
+        Ok(choose(session, &self.table, Selection::Missing, Detail::Locations).await?)
+    }
+
+    fn changes_anything(&self, _: &Chosen) -> bool {
+        false
+    }
+
+    async fn backup(&self, _: &Chosen, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+        Ok((Vec::new(), String::new()))
+    }
+
+    async fn apply(&self, _: &Chosen, _: &Session) {}
+
+    fn report(&self, plan: &Chosen, run: &Run<()>) -> std::io::Result<Report> {
+        let body = ListBody {
+            database: &plan.table.database,
+            table: &plan.table.name,
+            location: &plan.table.location,
+            examined: plan.examined,
+            missing: &plan.findings,
+        };
+        let text = Text {
+            always: plan
+                .findings
+                .iter()
+                .map(|f| entry_line("missing", f, true))
+                .collect(),
+            title: format!(
+                "list-missing {} at {}",
+                plan.table.qualified_name(),
+                plan.table.location
+            ),
+            rows: vec![
+                Row::shown("examined", plan.examined),
+                Row::shown("missing", plan.findings.len()),
+            ],
+            ..Text::default()
+        };
+        let found = self.fail_if_any && !plan.findings.is_empty();
+        Ok(Report::new(&body, text, run)?.exit(if found { EXIT_FOUND } else { EXIT_OK }))
     }
 }
 
 /// The `list-missing` JSON document.
 #[derive(serde::Serialize)]
-struct ListReport<'a> {
+struct ListBody<'a> {
     database: &'a str,
     table: &'a str,
     location: &'a S3Location,
     examined: u64,
     missing: &'a [Finding],
-    requests: BTreeMap<String, u64>,
+}
+
+/// `delete-missing`, `delete-bad` and `delete-all`.
+struct Delete<'a> {
+    command: &'static str,
+    selection: Selection,
+    args: &'a TableWriteArgs,
+    yes: bool,
+}
+
+impl<'a> Delete<'a> {
+    fn new(
+        command: &'static str,
+        selection: Selection,
+        args: &'a TableWriteArgs,
+        yes: bool,
+    ) -> Self {
+        Self {
+            command,
+            selection,
+            args,
+            yes,
+        }
+    }
+
+    async fn run(self) -> anyhow::Result<u8> {
+        let args = self.args;
+        // Refuse before any request: a script that forgot --yes learns at once.
+        if self.selection == Selection::All
+            && !args.dry_run
+            && !self.yes
+            && !std::io::stdin().is_terminal()
+        {
+            return Err(glutil::Error::InvalidInput(format!(
+                "delete-all deletes every partition of {}.{}; without a terminal to confirm on, pass --yes (or --dry-run to see them first)",
+                args.table.database, args.table.table
+            ))
+            .into());
+        }
+        let options = Options {
+            aws: &args.aws,
+            run: &args.run,
+            backup: Some(&args.backup),
+            dry_run: args.dry_run,
+        };
+        driver::run(&self, options).await
+    }
+}
+
+impl Job for Delete<'_> {
+    fn name(&self) -> &'static str {
+        self.command
+    }
+    type Plan = Chosen;
+    type Outcome = Outcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Chosen> {
+        // A real run reads partitions whole: their before-images go to the
+        // backup. A dry run needs values and locations only.
+        let detail = if self.args.dry_run {
+            Detail::Locations
+        } else {
+            Detail::Whole
+        };
+        let mut chosen = choose(session, &self.args.table, self.selection, detail).await?;
+        chosen.findings.sort_by(|a, b| a.values.cmp(&b.values));
+        Ok(chosen)
+    }
+
+    fn changes_anything(&self, plan: &Chosen) -> bool {
+        !plan.findings.is_empty()
+    }
+
+    fn confirm(&self, plan: &Chosen, session: &Session) -> anyhow::Result<()> {
+        if self.selection == Selection::All && !self.yes {
+            session.progress.finish();
+            confirm(&plan.table.qualified_name(), plan.findings.len())?;
+        }
+        Ok(())
+    }
+
+    async fn backup(&self, plan: &Chosen, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+        let by_values: HashMap<&[String], &PartitionImage> = plan
+            .partitions
+            .iter()
+            .map(|p| (p.values.as_slice(), p))
+            .collect();
+        let entries = plan
+            .findings
+            .iter()
+            .filter_map(|f| by_values.get(f.values.as_slice()))
+            .map(|p| Entry::delete_partition(&plan.table, p))
+            .collect();
+        Ok((entries, plan.table.qualified_name()))
+    }
+
+    async fn apply(&self, plan: &Chosen, session: &Session) -> Outcome {
+        session.progress.step("deleting partitions");
+        let values = plan.findings.iter().map(|f| f.values.clone()).collect();
+        Writes::DeletePartitions(plan.table.id(), values)
+            .apply(&session.catalog, session.concurrency, &session.progress)
+            .await
+    }
+
+    fn report(&self, plan: &Chosen, run: &Run<Outcome>) -> std::io::Result<Report> {
+        let outcome = &run.outcome;
+        let body = DeleteBody {
+            command: self.command,
+            database: &plan.table.database,
+            table: &plan.table.name,
+            location: &plan.table.location,
+            dry_run: run.dry_run,
+            examined: plan.examined,
+            to_delete: &plan.findings,
+            deleted: outcome.applied,
+            already_gone: outcome.already_done,
+            failed: &outcome.failed,
+            not_attempted: outcome.not_attempted,
+        };
+        let verb = if run.dry_run {
+            "would delete"
+        } else {
+            "delete"
+        };
+        let with_reason = self.selection != Selection::All;
+        let mut rows = vec![
+            Row::shown("examined", plan.examined),
+            Row::shown("to delete", plan.findings.len()),
+            Row::field("deleted", run.written(outcome.applied)),
+            Row::field("already gone", run.written(outcome.already_done)),
+        ];
+        rows.extend(outcome_rows(
+            run.written(outcome.failed.len()),
+            outcome.not_attempted,
+        ));
+        let text = Text {
+            planned: plan
+                .findings
+                .iter()
+                .map(|f| entry_line(verb, f, with_reason))
+                .collect(),
+            always: failure_lines(&outcome.failed).collect(),
+            title: format!(
+                "{} {} at {}{}",
+                self.command,
+                plan.table.qualified_name(),
+                plan.table.location,
+                run.mode()
+            ),
+            rows,
+            ..Text::default()
+        };
+        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
+    }
 }
 
 /// The JSON document of the delete commands.
 #[derive(serde::Serialize)]
-struct DeleteReport<'a> {
+struct DeleteBody<'a> {
     command: &'static str,
     database: &'a str,
     table: &'a str,
@@ -194,180 +412,18 @@ struct DeleteReport<'a> {
     to_delete: &'a [Finding],
     deleted: u64,
     already_gone: u64,
-    failed: &'a [glutil::catalog::PartitionFailure],
+    failed: &'a [Failure],
     not_attempted: u64,
-    backup: Option<&'a std::path::Path>,
-    requests: BTreeMap<String, u64>,
 }
 
-async fn run_delete(
-    command: &'static str,
-    selection: Selection,
-    args: &TableWriteArgs,
-    yes: bool,
-) -> anyhow::Result<u8> {
-    let (database, table_name) = (&args.table.database, &args.table.table);
-    // Refuse before any request: a script that forgot --yes learns at once.
-    if selection == Selection::All && !args.dry_run && !yes && !std::io::stdin().is_terminal() {
-        return Err(glutil::Error::InvalidInput(format!(
-            "delete-all deletes every partition of {database}.{table_name}; without a terminal to confirm on, pass --yes (or --dry-run to see them first)"
-        ))
-        .into());
-    }
-    let session = Session::start(&args.aws, &args.run).await?;
-    let Session {
-        aws,
-        catalog,
-        progress,
-        concurrency,
-        ..
-    } = &session;
-    let concurrency = *concurrency;
-    // A real run reads partitions whole: their before-images go to the
-    // backup. A dry run needs values and locations only.
-    let whole = !args.dry_run;
-    let chosen = async {
-        if selection == Selection::All {
-            let table = catalog.table(database, table_name).await?;
-            let partitions = catalog.all_partitions(&table, !whole).await?;
-            let findings: Vec<Finding> = partitions
-                .iter()
-                .map(|p| Finding {
-                    values: p.values().to_vec(),
-                    location: p
-                        .storage_descriptor()
-                        .and_then(|sd| sd.location())
-                        .map(str::to_string),
-                    reason: Reason::AllPartitions,
-                })
-                .collect();
-            Ok::<_, glutil::Error>((table, partitions.len() as u64, findings, partitions))
-        } else {
-            let audit = audit(aws, database, table_name, concurrency, whole, progress).await?;
-            let findings = match selection {
-                Selection::Missing => audit.missing(),
-                _ => audit.bad(),
-            };
-            Ok((
-                audit.table,
-                audit.partitions.len() as u64,
-                findings,
-                audit.definitions,
-            ))
-        }
-    }
-    .await;
-    let (table, examined, mut to_delete, definitions) = match chosen {
-        Ok(chosen) => chosen,
-        Err(err) => {
-            progress.finish();
-            return Err(err.into());
-        }
-    };
-    to_delete.sort_by(|a, b| a.values.cmp(&b.values));
-
-    let mut outcome = DeleteOutcome::default();
-    let mut backup = None;
-    if !args.dry_run && !to_delete.is_empty() {
-        if selection == Selection::All && !yes {
-            progress.finish();
-            confirm(&table.qualified_name(), to_delete.len())?;
-        }
-        let by_values: HashMap<&[String], &Partition> =
-            definitions.iter().map(|p| (p.values(), p)).collect();
-        let entries: Vec<Entry> = to_delete
-            .iter()
-            .filter_map(|f| by_values.get(f.values.as_slice()))
-            .map(|p| Entry::DeletePartition {
-                database: table.database.clone(),
-                table: table.name.clone(),
-                partition: PartitionImage::from(*p),
-            })
-            .collect();
-        backup = crate::backup::write(
-            &session,
-            &args.backup,
-            command,
-            &table.qualified_name(),
-            &entries,
-        )
-        .inspect_err(|_| progress.finish())?;
-        progress.step("deleting partitions");
-        let values: Vec<Vec<String>> = to_delete.iter().map(|f| f.values.clone()).collect();
-        outcome = catalog
-            .delete_partitions(&table, &values, concurrency, progress)
-            .await;
-    }
-    let requests = session.finish();
-    let output = &session.output;
-
-    match output.format {
-        OutputFormat::Json => output.write_json(&DeleteReport {
-            command,
-            database: &table.database,
-            table: &table.name,
-            location: &table.location,
-            dry_run: args.dry_run,
-            examined,
-            to_delete: &to_delete,
-            deleted: outcome.deleted,
-            already_gone: outcome.already_gone,
-            failed: &outcome.failed,
-            not_attempted: outcome.not_attempted,
-            backup: backup.as_deref(),
-            requests,
-        }),
-        OutputFormat::Text => {
-            let mut out = Output::stdout();
-            let list = args.dry_run || output.verbose > 0;
-            if !output.quiet {
-                let verb = if args.dry_run {
-                    "would delete"
-                } else {
-                    "delete"
-                };
-                for f in to_delete.iter().filter(|_| list) {
-                    let reason = (selection != Selection::All).then_some(&f.reason);
-                    write_entry(&mut out, verb, &f.values, f.location.as_deref(), reason)?;
-                }
-                write_failures(&mut out, &outcome.failed)?;
-            }
-            let mode = if args.dry_run { " (dry run)" } else { "" };
-            writeln!(
-                out,
-                "{command} {} at {}{mode}",
-                table.qualified_name(),
-                table.location
-            )?;
-            writeln!(out, "  examined:     {examined}")?;
-            writeln!(out, "  to delete:    {}", to_delete.len())?;
-            if !args.dry_run {
-                writeln!(out, "  deleted:      {}", outcome.deleted)?;
-                writeln!(out, "  already gone: {}", outcome.already_gone)?;
-                writeln!(out, "  failed:       {}", outcome.failed.len())?;
-                write_not_attempted(&mut out, outcome.not_attempted)?;
-            }
-            if let Some(line) = crate::backup::summary_line(backup.as_deref(), 14) {
-                writeln!(out, "{line}")?;
-            }
-            out.flush()
-        }
-    }
-    .context("writing the report to stdout")?;
-    Ok(exit_status(!outcome.failed.is_empty()))
-}
-
-fn write_entry(
-    out: &mut impl Write,
-    verb: &str,
-    values: &[String],
-    location: Option<&str>,
-    reason: Option<&Reason>,
-) -> std::io::Result<()> {
-    let location = location.unwrap_or("(no location)");
-    match reason {
-        Some(reason) => writeln!(out, "{verb} {} {location} ({reason})", values_text(values)),
-        None => writeln!(out, "{verb} {} {location}", values_text(values)),
+/// One partition an audit lists: `missing [2019, 01] s3://... (reason)`.
+fn entry_line(verb: &str, finding: &Finding, with_reason: bool) -> String {
+    let location = finding.location.as_deref().unwrap_or("(no location)");
+    let values = values_text(&finding.values);
+    if with_reason {
+        format!("{verb} {values} {location} ({})", finding.reason)
+    } else {
+        format!("{verb} {values} {location}")
     }
 }
 

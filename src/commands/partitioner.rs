@@ -1,15 +1,19 @@
 //! `partitioner DATABASE TABLE`: create the partitions S3 holds and the
 //! catalog lacks.
 
-use std::io::Write;
+use glutil::apply::Writes;
+use glutil::backup::Entry;
+use glutil::model::layout::Conflict;
+use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::scope::{Date, WalkScope};
+use glutil::model::{DiscoveredPartition, PartitionImage, S3Location, Table};
+use glutil::plan::create::plan_snapshot;
+use glutil::progress::Progress;
+use glutil::read::snapshot::read_scoped;
 
-use anyhow::Context;
-use glutil::partitioner::{PartitionerOptions, PartitionerReport};
-use glutil::scope::Date;
-
-use crate::args::{AwsArgs, OutputFormat, RunArgs, TableArgs};
-use crate::backup::BackupArgs;
-use crate::output::{values_text, write_failures, write_not_attempted, Output};
+use crate::args::{AwsArgs, BackupArgs, RunArgs, TableArgs};
+use crate::driver::{self, Job, Options};
+use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
@@ -51,142 +55,196 @@ pub struct Args {
     pub run: RunArgs,
 }
 
-/// The JSON document: the report and the requests it took.
-#[derive(serde::Serialize)]
-struct JsonReport<'a> {
-    #[serde(flatten)]
-    report: &'a PartitionerReport,
-    backup: Option<&'a std::path::Path>,
-    requests: std::collections::BTreeMap<String, u64>,
-}
-
 impl Command for Args {
     async fn run(self) -> anyhow::Result<u8> {
-        let session = Session::start(&self.aws, &self.run).await?;
-        let options = PartitionerOptions {
-            prefix: self.prefix.clone(),
-            limit_days: self.limit_days,
-            today: Date::today_utc(),
-            concurrency: self.run.concurrency as usize,
+        let options = Options {
+            aws: &self.aws,
+            run: &self.run,
+            backup: Some(&self.backup),
             dry_run: self.dry_run,
         };
-        let planned = glutil::partitioner::plan(
-            &session.aws,
-            &self.table.database,
-            &self.table.table,
-            &options,
-            &session.progress,
-        )
-        .await;
-        let (table, mut report) = match planned {
-            Ok(planned) => planned,
-            Err(err) => {
-                session.progress.finish();
-                return Err(err.into());
-            }
-        };
-        let mut backup = None;
-        if !report.dry_run {
-            let entries = glutil::partitioner::backup_entries(&table, &report);
-            backup = crate::backup::write(
-                &session,
-                &self.backup,
-                "partitioner",
-                &table.qualified_name(),
-                &entries,
-            )
-            .inspect_err(|_| session.progress.finish())?;
-            glutil::partitioner::apply(
-                &session.aws,
-                &table,
-                &mut report,
-                options.concurrency,
-                &session.progress,
-            )
-            .await;
-        }
-        let requests = session.finish();
-        let output = &session.output;
-
-        match output.format {
-            OutputFormat::Json => output.write_json(&JsonReport {
-                report: &report,
-                backup: backup.as_deref(),
-                requests,
-            }),
-            OutputFormat::Text => write_text(&report, backup.as_deref(), output),
-        }
-        .context("writing the report to stdout")?;
-        if !report.conflicts.is_empty() {
-            eprintln!(
-                "warning: {} partition value set(s) are claimed by more than one folder and were not created; see the conflicts above",
-                report.conflicts.len()
-            );
-        }
-        Ok(exit_status(report.has_failures()))
+        driver::run(&self, options).await
     }
 }
 
-fn write_text(
-    report: &PartitionerReport,
-    backup: Option<&std::path::Path>,
-    output: &Output,
-) -> std::io::Result<()> {
-    let mut out = Output::stdout();
-    let verb = if report.dry_run {
+/// What the partitioner found and will create.
+pub struct Plan {
+    table: Table,
+    found: u64,
+    already_present: u64,
+    to_create: Vec<DiscoveredPartition>,
+    definitions: Vec<PartitionImage>,
+    conflicts: Vec<Conflict>,
+    empty_folders: u64,
+    folders_listed: u64,
+}
+
+impl Job for Args {
+    fn name(&self) -> &'static str {
+        "partitioner"
+    }
+    type Plan = Plan;
+    type Outcome = Outcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Plan> {
+        let scope = |table: &Table| {
+            WalkScope::new(
+                &table.partition_keys,
+                self.prefix.clone(),
+                self.limit_days,
+                Date::today_utc(),
+            )
+        };
+        let snapshot = read_scoped(
+            &session.aws,
+            &self.table.database,
+            &self.table.table,
+            scope,
+            session.concurrency,
+            &session.progress,
+        )
+        .await?;
+        let plan = plan_snapshot(&snapshot);
+        let discovery = snapshot.discovery;
+        Ok(Plan {
+            table: snapshot.table,
+            found: discovery.partitions.len() as u64,
+            already_present: plan.already_present,
+            to_create: plan.to_create,
+            definitions: plan.definitions,
+            conflicts: discovery.conflicts,
+            empty_folders: discovery.empty.len() as u64,
+            folders_listed: discovery.folders_listed,
+        })
+    }
+
+    fn changes_anything(&self, plan: &Plan) -> bool {
+        !plan.to_create.is_empty()
+    }
+
+    async fn backup(&self, plan: &Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+        let entries = plan
+            .definitions
+            .iter()
+            .map(|p| Entry::create_partition(&plan.table, p))
+            .collect();
+        Ok((entries, plan.table.qualified_name()))
+    }
+
+    async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
+        session.progress.step("creating partitions");
+        Writes::CreatePartitions(plan.table.id(), plan.definitions.clone())
+            .apply(&session.catalog, session.concurrency, &session.progress)
+            .await
+    }
+
+    fn report(&self, plan: &Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
+        let outcome = &run.outcome;
+        let body = Body {
+            database: &plan.table.database,
+            table: &plan.table.name,
+            location: &plan.table.location,
+            dry_run: run.dry_run,
+            found: plan.found,
+            already_present: plan.already_present,
+            to_create: &plan.to_create,
+            created: outcome.applied,
+            already_existed: outcome.already_done,
+            conflicts: &plan.conflicts,
+            failed: &outcome.failed,
+            not_attempted: outcome.not_attempted,
+            empty_folders: plan.empty_folders,
+            folders_listed: plan.folders_listed,
+        };
+        let mut report = Report::new(&body, text(&body, run), run)?;
+        if !plan.conflicts.is_empty() {
+            report.warning = Some(format!(
+                "{} partition value set(s) are claimed by more than one folder and were not created; see the conflicts above",
+                plan.conflicts.len()
+            ));
+        }
+        Ok(report.exit(exit_status(!outcome.failed.is_empty())))
+    }
+}
+
+/// The JSON document.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    database: &'a str,
+    table: &'a str,
+    location: &'a S3Location,
+    dry_run: bool,
+    found: u64,
+    already_present: u64,
+    to_create: &'a [DiscoveredPartition],
+    created: u64,
+    already_existed: u64,
+    conflicts: &'a [Conflict],
+    failed: &'a [Failure],
+    not_attempted: u64,
+    empty_folders: u64,
+    folders_listed: u64,
+}
+
+fn text(body: &Body, run: &Run<Outcome>) -> Text {
+    let verb = if run.dry_run {
         "would create"
     } else {
         "create"
     };
-    // A dry run lists its whole plan; a real run lists what it created only
-    // with -v, so a big first run does not bury its summary.
-    let list_plan = report.dry_run || output.verbose > 0;
-    if !output.quiet {
-        if list_plan {
-            for p in &report.to_create {
-                writeln!(out, "{verb} {} {}", values_text(&p.values), p.location)?;
-            }
-        }
-        for c in &report.conflicts {
+    let planned = body
+        .to_create
+        .iter()
+        .map(|p| format!("{verb} {} {}", values_text(&p.values), p.location))
+        .collect();
+    let mut always: Vec<String> = body
+        .conflicts
+        .iter()
+        .map(|c| {
             let locations: Vec<String> = c.locations.iter().map(|l| l.to_string()).collect();
-            writeln!(
-                out,
+            format!(
                 "conflict {} found in {}",
                 values_text(&c.values),
                 locations.join(" and ")
-            )?;
-        }
-        write_failures(&mut out, &report.failed)?;
-    }
-    let mode = if report.dry_run { " (dry run)" } else { "" };
-    writeln!(
-        out,
-        "partitioner {}.{} at {}{mode}",
-        report.database, report.table, report.location
-    )?;
-    writeln!(out, "  found:           {}", report.found)?;
-    writeln!(
-        out,
-        "  already present: {}",
-        report.already_present + report.already_existed
-    )?;
-    if report.dry_run {
-        writeln!(out, "  would create:    {}", report.to_create.len())?;
+            )
+        })
+        .collect();
+    always.extend(failure_lines(body.failed));
+    let (label, count) = if run.dry_run {
+        ("would create", body.to_create.len() as u64)
     } else {
-        writeln!(out, "  created:         {}", report.created)?;
+        ("created", body.created)
+    };
+    let mut rows = vec![
+        Row::shown("found", body.found),
+        Row::shown(
+            "already present",
+            body.already_present + body.already_existed,
+        ),
+        Row::shown(label, count),
+        Row::shown("conflicts", body.conflicts.len()),
+    ];
+    rows.extend(outcome_rows(Some(body.failed.len()), body.not_attempted));
+    rows.push(Row::field(
+        "empty folders",
+        (body.empty_folders > 0).then(|| {
+            format!(
+                "{} (matching folders without data; not partitions)",
+                body.empty_folders
+            )
+        }),
+    ));
+    Text {
+        planned,
+        always,
+        title: format!(
+            "partitioner {}.{} at {}{}",
+            body.database,
+            body.table,
+            body.location,
+            run.mode()
+        ),
+        rows,
+        ..Text::default()
     }
-    writeln!(out, "  conflicts:       {}", report.conflicts.len())?;
-    writeln!(out, "  failed:          {}", report.failed.len())?;
-    write_not_attempted(&mut out, report.not_attempted)?;
-    if report.empty_folders > 0 {
-        writeln!(
-            out,
-            "  empty folders:   {} (matching folders without data; not partitions)",
-            report.empty_folders
-        )?;
-    }
-    if let Some(line) = crate::backup::summary_line(backup, 17) {
-        writeln!(out, "{line}")?;
-    }
-    out.flush()
 }

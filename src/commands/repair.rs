@@ -1,28 +1,23 @@
 //! Repairs after moves and schema changes: `update-partitions`,
 //! `update-storage` and `delete-bad-tables`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::path::Path;
+use std::collections::BTreeMap;
 
-use aws_sdk_glue::types::Partition;
-use glutil::backup::{Entry, PartitionImage};
-use glutil::restore::{table_deletion_entries, table_with_partitions};
-use glutil::table::Table;
-
-use anyhow::Context;
-use glutil::catalog::{PartitionFailure, TableDeleteOutcome, UpdateOutcome};
-use glutil::location::S3Location;
+use glutil::apply::Writes;
+use glutil::aws::Detail;
+use glutil::backup::Entry;
+use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::{S3Location, StoredPartition, Table, TableEntry};
+use glutil::plan::junk::{junk_tables, JunkTable};
+use glutil::plan::moves::{plan_moves, Move, MovePlan};
+use glutil::plan::storage::{plan_storage, StorageChange, StoragePlan};
 use glutil::progress::Progress;
-use glutil::repair::{
-    junk_tables, moved_input, partition_input, plan_moves, storage_update, JunkTable, LeftAlone,
-    Move, STORAGE_FIELDS,
-};
-use glutil::walk::discover_with_catalog;
+use glutil::read::restore::table_with_partitions;
+use glutil::read::snapshot::read_whole;
 
-use crate::args::{AwsArgs, OutputFormat, RunArgs, TableWriteArgs};
-use crate::backup::BackupArgs;
-use crate::output::{values_text, write_failures, write_not_attempted, Output};
+use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs};
+use crate::driver::{self, Job, Options};
+use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
@@ -82,8 +77,180 @@ pub struct DeleteBadTables {
     pub run: RunArgs,
 }
 
+/// The shared options of the commands that change one table.
+fn table_options(args: &TableWriteArgs) -> Options<'_> {
+    Options {
+        aws: &args.aws,
+        run: &args.run,
+        backup: Some(&args.backup),
+        dry_run: args.dry_run,
+    }
+}
+
+impl Command for UpdatePartitions {
+    async fn run(self) -> anyhow::Result<u8> {
+        driver::run(&self, table_options(&self.args)).await
+    }
+}
+
+impl Command for UpdateStorage {
+    async fn run(self) -> anyhow::Result<u8> {
+        driver::run(&self, table_options(&self.args)).await
+    }
+}
+
+impl Command for DeleteBadTables {
+    async fn run(self) -> anyhow::Result<u8> {
+        let options = Options {
+            aws: &self.aws,
+            run: &self.run,
+            backup: Some(&self.backup),
+            dry_run: self.dry_run,
+        };
+        driver::run(&self, options).await
+    }
+}
+
+/// A table, how many partitions it has, and a plan for them.
+pub struct TablePlan<P> {
+    table: Table,
+    examined: u64,
+    plan: P,
+}
+
+/// The summary rows of an update: updated, failed, not attempted.
+fn update_rows(run: &Run<Outcome>) -> Vec<Row> {
+    let outcome = &run.outcome;
+    let mut rows = vec![Row::field("updated", run.written(outcome.applied))];
+    rows.extend(outcome_rows(
+        run.written(outcome.failed.len()),
+        outcome.not_attempted,
+    ));
+    rows
+}
+
+/// Sends partition updates with the shared batching.
+async fn update(
+    session: &Session,
+    table: &Table,
+    partitions: Vec<glutil::model::PartitionImage>,
+) -> Outcome {
+    session.progress.step("updating partitions");
+    Writes::UpdatePartitions(table.id(), partitions)
+        .apply(&session.catalog, session.concurrency, &session.progress)
+        .await
+}
+
+/// The update commands' summary columns predate the aligning renderer and
+/// start at 12; scripts parse them, so they stay there.
+const UPDATE_COLUMN: usize = 12;
+
+impl Job for UpdatePartitions {
+    fn name(&self) -> &'static str {
+        "update-partitions"
+    }
+    type Plan = TablePlan<MovePlan>;
+    type Outcome = Outcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Self::Plan> {
+        let table = &self.args.table;
+        // Whole partitions: an update replaces the whole definition.
+        let snapshot = read_whole(
+            &session.aws,
+            &table.database,
+            &table.table,
+            session.concurrency,
+            Detail::Whole,
+            &session.progress,
+        )
+        .await?;
+        Ok(TablePlan {
+            examined: snapshot.partitions.len() as u64,
+            plan: plan_moves(&snapshot.partitions, &snapshot.discovery),
+            table: snapshot.table,
+        })
+    }
+
+    fn changes_anything(&self, plan: &Self::Plan) -> bool {
+        !plan.plan.moves.is_empty()
+    }
+
+    async fn backup(&self, plan: &Self::Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+        let entries = plan
+            .plan
+            .moves
+            .iter()
+            .map(|m| Entry::update_partition(&plan.table, &m.before))
+            .collect();
+        Ok((entries, plan.table.qualified_name()))
+    }
+
+    async fn apply(&self, plan: &Self::Plan, session: &Session) -> Outcome {
+        let after = plan.plan.moves.iter().map(Move::after).collect();
+        update(session, &plan.table, after).await
+    }
+
+    fn report(&self, plan: &Self::Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
+        let (table, moves, outcome) = (&plan.table, &plan.plan, &run.outcome);
+        let body = MoveBody {
+            command: "update-partitions",
+            database: &table.database,
+            table: &table.name,
+            location: &table.location,
+            dry_run: run.dry_run,
+            examined: plan.examined,
+            moves: &moves.moves,
+            unchanged: moves.unchanged,
+            not_found: &moves.not_found,
+            updated: outcome.applied,
+            failed: &outcome.failed,
+            not_attempted: outcome.not_attempted,
+        };
+        let verb = if run.dry_run { "would move" } else { "move" };
+        let mut always: Vec<String> = moves
+            .not_found
+            .iter()
+            .map(|p| {
+                let location = p.location.as_deref().unwrap_or("(no location)");
+                let values = values_text(&p.values);
+                format!("left alone {values} {location} (not found under the table location)")
+            })
+            .collect();
+        always.extend(failure_lines(&outcome.failed));
+        let mut rows = vec![
+            Row::shown("examined", plan.examined),
+            Row::shown("to move", moves.moves.len()),
+            Row::shown("unchanged", moves.unchanged),
+            Row::shown("not found", moves.not_found.len()),
+        ];
+        rows.extend(update_rows(run));
+        let text = Text {
+            planned: moves
+                .moves
+                .iter()
+                .map(|m| {
+                    let from = m.from.as_deref().unwrap_or("(no location)");
+                    format!("{verb} {} {from} -> {}", values_text(&m.values), m.to)
+                })
+                .collect(),
+            always,
+            title: format!(
+                "update-partitions {} at {}{}",
+                table.qualified_name(),
+                table.location,
+                run.mode()
+            ),
+            rows,
+            min_width: UPDATE_COLUMN,
+            ..Text::default()
+        };
+        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
+    }
+}
+
+/// The `update-partitions` JSON document.
 #[derive(serde::Serialize)]
-struct MoveReport<'a> {
+struct MoveBody<'a> {
     command: &'static str,
     database: &'a str,
     table: &'a str,
@@ -92,372 +259,213 @@ struct MoveReport<'a> {
     examined: u64,
     moves: &'a [Move],
     unchanged: u64,
-    not_found: &'a [LeftAlone],
+    not_found: &'a [StoredPartition],
     updated: u64,
-    failed: &'a [PartitionFailure],
+    failed: &'a [Failure],
     not_attempted: u64,
-    backup: Option<&'a Path>,
-    requests: BTreeMap<String, u64>,
 }
 
-impl Command for UpdatePartitions {
-    async fn run(self) -> anyhow::Result<u8> {
-        let args = &self.args;
-        let session = Session::start(&args.aws, &args.run).await?;
-        let Session {
-            output,
-            aws,
-            catalog,
-            progress,
-            concurrency,
-        } = &session;
-        let concurrency = *concurrency;
-        let result = async {
-            let table = catalog
-                .table(&args.table.database, &args.table.table)
-                .await?;
-            // Full partitions: an update replaces the whole definition.
-            let (discovery, partitions) =
-                discover_with_catalog(&aws.s3, catalog, &table, concurrency, false, progress)
-                    .await?;
-            let plan = plan_moves(&partitions, &discovery);
-            let mut outcome = UpdateOutcome::default();
-            let mut backup = None;
-            if !args.dry_run && !plan.moves.is_empty() {
-                let by_values: HashMap<&[String], _> =
-                    partitions.iter().map(|p| (p.values(), p)).collect();
-                let entries = update_entries(
-                    &table,
-                    plan.moves.iter().map(|m| by_values[m.values.as_slice()]),
-                );
-                backup = crate::backup::write(
-                    &session,
-                    &args.backup,
-                    "update-partitions",
-                    &table.qualified_name(),
-                    &entries,
-                )?;
-                progress.step("updating partitions");
-                let updates: Vec<_> = plan
-                    .moves
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.values.clone(),
-                            moved_input(by_values[m.values.as_slice()], &m.to),
-                        )
-                    })
-                    .collect();
-                outcome = catalog
-                    .update_partitions(&table, &updates, concurrency, progress)
-                    .await;
-            }
-            Ok::<_, anyhow::Error>((table, partitions.len() as u64, plan, outcome, backup))
-        }
-        .await;
-        let requests = session.finish();
-        let (table, examined, plan, outcome, backup) = result?;
-        match output.format {
-            OutputFormat::Json => output.write_json(&MoveReport {
-                command: "update-partitions",
-                database: &table.database,
-                table: &table.name,
-                location: &table.location,
-                dry_run: args.dry_run,
-                examined,
-                moves: &plan.moves,
-                unchanged: plan.unchanged,
-                not_found: &plan.not_found,
-                updated: outcome.updated,
-                failed: &outcome.failed,
-                not_attempted: outcome.not_attempted,
-                backup: backup.as_deref(),
-                requests,
-            }),
-            OutputFormat::Text => {
-                let mut out = Output::stdout();
-                if !output.quiet {
-                    let verb = if args.dry_run { "would move" } else { "move" };
-                    if args.dry_run || output.verbose > 0 {
-                        for m in &plan.moves {
-                            let from = m.from.as_deref().unwrap_or("(no location)");
-                            writeln!(out, "{verb} {} {from} -> {}", values_text(&m.values), m.to)?;
-                        }
-                    }
-                    for p in &plan.not_found {
-                        let location = p.location.as_deref().unwrap_or("(no location)");
-                        writeln!(
-                            out,
-                            "left alone {} {location} (not found under the table location)",
-                            values_text(&p.values)
-                        )?;
-                    }
-                    write_failures(&mut out, &outcome.failed)?;
-                }
-                let mode = if args.dry_run { " (dry run)" } else { "" };
-                writeln!(
-                    out,
-                    "update-partitions {} at {}{mode}",
-                    table.qualified_name(),
-                    table.location
-                )?;
-                writeln!(out, "  examined:   {examined}")?;
-                writeln!(out, "  to move:    {}", plan.moves.len())?;
-                writeln!(out, "  unchanged:  {}", plan.unchanged)?;
-                writeln!(out, "  not found:  {}", plan.not_found.len())?;
-                if !args.dry_run {
-                    writeln!(out, "  updated:    {}", outcome.updated)?;
-                    writeln!(out, "  failed:     {}", outcome.failed.len())?;
-                    write_not_attempted(&mut out, outcome.not_attempted)?;
-                }
-                if let Some(line) = crate::backup::summary_line(backup.as_deref(), 12) {
-                    writeln!(out, "{line}")?;
-                }
-                out.flush()
-            }
-        }
-        .context("writing the report to stdout")?;
-        Ok(exit_status(!outcome.failed.is_empty()))
+impl Job for UpdateStorage {
+    fn name(&self) -> &'static str {
+        "update-storage"
+    }
+    type Plan = TablePlan<StoragePlan>;
+    type Outcome = Outcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Self::Plan> {
+        let args = &self.args.table;
+        let table = session.catalog.table(&args.database, &args.table).await?;
+        table.check_partitioned()?;
+        let partitions = session
+            .catalog
+            .all_partitions(&table, Detail::Whole)
+            .await?;
+        Ok(TablePlan {
+            examined: partitions.len() as u64,
+            plan: plan_storage(&table.storage_descriptor, &partitions),
+            table,
+        })
+    }
+
+    fn changes_anything(&self, plan: &Self::Plan) -> bool {
+        !plan.plan.changes.is_empty()
+    }
+
+    async fn backup(&self, plan: &Self::Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+        let entries = plan
+            .plan
+            .changes
+            .iter()
+            .map(|c| Entry::update_partition(&plan.table, &c.before))
+            .collect();
+        Ok((entries, plan.table.qualified_name()))
+    }
+
+    async fn apply(&self, plan: &Self::Plan, session: &Session) -> Outcome {
+        let after = plan.plan.changes.iter().map(|c| c.after.clone()).collect();
+        update(session, &plan.table, after).await
+    }
+
+    fn report(&self, plan: &Self::Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
+        let (table, storage, outcome) = (&plan.table, &plan.plan, &run.outcome);
+        let body = StorageBody {
+            command: "update-storage",
+            database: &table.database,
+            table: &table.name,
+            dry_run: run.dry_run,
+            examined: plan.examined,
+            to_update: &storage.changes,
+            differing_fields: &storage.differing_fields,
+            updated: outcome.applied,
+            failed: &outcome.failed,
+            not_attempted: outcome.not_attempted,
+        };
+        let verb = if run.dry_run {
+            "would update"
+        } else {
+            "update"
+        };
+        let mut rows = vec![
+            Row::shown("examined", plan.examined),
+            Row::shown("differ", storage.changes.len()),
+        ];
+        rows.extend(
+            storage
+                .differing_fields
+                .iter()
+                .map(|(field, count)| Row::Detail(field.to_string(), count.to_string())),
+        );
+        rows.extend(update_rows(run));
+        let text = Text {
+            planned: storage
+                .changes
+                .iter()
+                .map(|c| format!("{verb} {}: {}", values_text(&c.values), c.fields.join(", ")))
+                .collect(),
+            always: failure_lines(&outcome.failed).collect(),
+            title: format!("update-storage {}{}", table.qualified_name(), run.mode()),
+            rows,
+            min_width: UPDATE_COLUMN,
+            ..Text::default()
+        };
+        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
     }
 }
 
+/// The `update-storage` JSON document.
 #[derive(serde::Serialize)]
-struct StorageChange {
-    values: Vec<String>,
-    fields: Vec<&'static str>,
-}
-
-#[derive(serde::Serialize)]
-struct StorageReport<'a> {
+struct StorageBody<'a> {
     command: &'static str,
     database: &'a str,
     table: &'a str,
     dry_run: bool,
     examined: u64,
     to_update: &'a [StorageChange],
-    differing_fields: BTreeMap<&'static str, u64>,
+    differing_fields: &'a BTreeMap<&'static str, u64>,
     updated: u64,
-    failed: &'a [PartitionFailure],
+    failed: &'a [Failure],
     not_attempted: u64,
-    backup: Option<&'a Path>,
-    requests: BTreeMap<String, u64>,
 }
 
-impl Command for UpdateStorage {
-    async fn run(self) -> anyhow::Result<u8> {
-        let args = &self.args;
-        let session = Session::start(&args.aws, &args.run).await?;
-        let Session {
-            output,
-            catalog,
-            progress,
-            concurrency,
-            ..
-        } = &session;
-        let concurrency = *concurrency;
-        let result = async {
-            let table = catalog
-                .table(&args.table.database, &args.table.table)
-                .await?;
-            let partitions = catalog.all_partitions(&table, false).await?;
-            let mut changes = Vec::new();
-            let mut updates = Vec::new();
-            let mut differing = Vec::new();
-            for p in &partitions {
-                let (storage, fields) = storage_update(&table.storage_descriptor, p);
-                if !fields.is_empty() {
-                    changes.push(StorageChange {
-                        values: p.values().to_vec(),
-                        fields,
-                    });
-                    updates.push((p.values().to_vec(), partition_input(p, storage)));
-                    differing.push(p);
-                }
-            }
-            changes.sort_by(|a, b| a.values.cmp(&b.values));
-            let mut outcome = UpdateOutcome::default();
-            let mut backup = None;
-            if !args.dry_run && !updates.is_empty() {
-                let entries = update_entries(&table, differing.into_iter());
-                backup = crate::backup::write(
-                    &session,
-                    &args.backup,
-                    "update-storage",
-                    &table.qualified_name(),
-                    &entries,
-                )?;
-                progress.step("updating partitions");
-                outcome = catalog
-                    .update_partitions(&table, &updates, concurrency, progress)
-                    .await;
-            }
-            Ok::<_, anyhow::Error>((table, partitions.len() as u64, changes, outcome, backup))
-        }
-        .await;
-        let requests = session.finish();
-        let (table, examined, changes, outcome, backup) = result?;
-        let mut differing_fields: BTreeMap<&'static str, u64> =
-            STORAGE_FIELDS.iter().map(|f| (*f, 0)).collect();
-        for change in &changes {
-            for field in &change.fields {
-                *differing_fields.entry(field).or_default() += 1;
+/// The junk tables of a database, among how many.
+pub struct JunkPlan {
+    tables: Vec<TableEntry>,
+    junk: Vec<JunkTable>,
+}
+
+impl Job for DeleteBadTables {
+    fn name(&self) -> &'static str {
+        "delete-bad-tables"
+    }
+    type Plan = JunkPlan;
+    type Outcome = Outcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<JunkPlan> {
+        let tables = session.catalog.tables(&self.database).await?;
+        let junk = junk_tables(&tables);
+        Ok(JunkPlan { tables, junk })
+    }
+
+    fn changes_anything(&self, plan: &JunkPlan) -> bool {
+        !plan.junk.is_empty()
+    }
+
+    /// Each table and all its partitions, since Glue deletes them with it.
+    async fn backup(
+        &self,
+        plan: &JunkPlan,
+        session: &Session,
+    ) -> anyhow::Result<(Vec<Entry>, String)> {
+        let mut entries = Vec::new();
+        for junk in &plan.junk {
+            if let Some((table, partitions)) =
+                table_with_partitions(&session.catalog, &self.database, &junk.name).await?
+            {
+                entries.extend(Entry::delete_table(&self.database, &table, &partitions));
             }
         }
-        match output.format {
-            OutputFormat::Json => output.write_json(&StorageReport {
-                command: "update-storage",
-                database: &table.database,
-                table: &table.name,
-                dry_run: args.dry_run,
-                examined,
-                to_update: &changes,
-                differing_fields,
-                updated: outcome.updated,
-                failed: &outcome.failed,
-                not_attempted: outcome.not_attempted,
-                backup: backup.as_deref(),
-                requests,
-            }),
-            OutputFormat::Text => {
-                let mut out = Output::stdout();
-                if !output.quiet {
-                    if args.dry_run || output.verbose > 0 {
-                        let verb = if args.dry_run {
-                            "would update"
-                        } else {
-                            "update"
-                        };
-                        for c in &changes {
-                            writeln!(
-                                out,
-                                "{verb} {}: {}",
-                                values_text(&c.values),
-                                c.fields.join(", ")
-                            )?;
-                        }
-                    }
-                    write_failures(&mut out, &outcome.failed)?;
-                }
-                let mode = if args.dry_run { " (dry run)" } else { "" };
-                writeln!(out, "update-storage {}{mode}", table.qualified_name())?;
-                writeln!(out, "  examined:   {examined}")?;
-                writeln!(out, "  differ:     {}", changes.len())?;
-                for (field, count) in &differing_fields {
-                    writeln!(out, "    {field}: {count}")?;
-                }
-                if !args.dry_run {
-                    writeln!(out, "  updated:    {}", outcome.updated)?;
-                    writeln!(out, "  failed:     {}", outcome.failed.len())?;
-                    write_not_attempted(&mut out, outcome.not_attempted)?;
-                }
-                if let Some(line) = crate::backup::summary_line(backup.as_deref(), 12) {
-                    writeln!(out, "{line}")?;
-                }
-                out.flush()
-            }
-        }
-        .context("writing the report to stdout")?;
-        Ok(exit_status(!outcome.failed.is_empty()))
+        Ok((entries, self.database.clone()))
+    }
+
+    async fn apply(&self, plan: &JunkPlan, session: &Session) -> Outcome {
+        let names = plan.junk.iter().map(|j| j.name.clone()).collect();
+        Writes::DeleteTables(self.database.clone(), names)
+            .apply(&session.catalog, session.concurrency, &session.progress)
+            .await
+    }
+
+    fn report(&self, plan: &JunkPlan, run: &Run<Outcome>) -> std::io::Result<Report> {
+        let outcome = &run.outcome;
+        let body = TablesBody {
+            command: "delete-bad-tables",
+            database: &self.database,
+            dry_run: run.dry_run,
+            examined: plan.tables.len() as u64,
+            to_delete: &plan.junk,
+            deleted: outcome.applied,
+            already_gone: outcome.already_done,
+            failed: &outcome.failed,
+        };
+        let verb = if run.dry_run {
+            "would delete"
+        } else {
+            "delete"
+        };
+        let mut always: Vec<String> = plan
+            .junk
+            .iter()
+            .map(|j| format!("{verb} table {} {} ({})", j.name, j.location, j.reason))
+            .collect();
+        always.extend(failure_lines(&outcome.failed));
+        let mut rows = vec![
+            Row::shown("examined", plan.tables.len()),
+            Row::shown("to delete", plan.junk.len()),
+            Row::field("deleted", run.written(outcome.applied)),
+            Row::field("already gone", run.written(outcome.already_done)),
+        ];
+        rows.extend(outcome_rows(
+            run.written(outcome.failed.len()),
+            outcome.not_attempted,
+        ));
+        let text = Text {
+            always,
+            title: format!("delete-bad-tables {}{}", self.database, run.mode()),
+            rows,
+            ..Text::default()
+        };
+        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
     }
 }
 
+/// The `delete-bad-tables` JSON document.
 #[derive(serde::Serialize)]
-struct TablesReport<'a> {
+struct TablesBody<'a> {
     command: &'static str,
     database: &'a str,
     dry_run: bool,
     examined: u64,
     to_delete: &'a [JunkTable],
-    #[serde(flatten)]
-    outcome: &'a TableDeleteOutcome,
-    backup: Option<&'a Path>,
-    requests: BTreeMap<String, u64>,
-}
-
-impl Command for DeleteBadTables {
-    async fn run(self) -> anyhow::Result<u8> {
-        let session = Session::start(&self.aws, &self.run).await?;
-        let (output, catalog) = (&session.output, &session.catalog);
-        let tables = catalog.tables(&self.database).await?;
-        let junk = junk_tables(&tables);
-        let mut outcome = TableDeleteOutcome::default();
-        let mut backup = None;
-        if !self.dry_run && !junk.is_empty() {
-            let mut entries = Vec::new();
-            for j in &junk {
-                if let Some((table, partitions)) =
-                    table_with_partitions(catalog, &self.database, &j.name).await?
-                {
-                    entries.extend(table_deletion_entries(&self.database, &table, &partitions));
-                }
-            }
-            backup = crate::backup::write(
-                &session,
-                &self.backup,
-                "delete-bad-tables",
-                &self.database,
-                &entries,
-            )?;
-            let names: Vec<String> = junk.iter().map(|j| j.name.clone()).collect();
-            outcome = catalog.delete_tables(&self.database, &names).await;
-        }
-        let requests = session.finish();
-        match output.format {
-            OutputFormat::Json => output.write_json(&TablesReport {
-                command: "delete-bad-tables",
-                database: &self.database,
-                dry_run: self.dry_run,
-                examined: tables.len() as u64,
-                to_delete: &junk,
-                outcome: &outcome,
-                backup: backup.as_deref(),
-                requests,
-            }),
-            OutputFormat::Text => {
-                let mut out = Output::stdout();
-                if !output.quiet {
-                    let verb = if self.dry_run {
-                        "would delete"
-                    } else {
-                        "delete"
-                    };
-                    for j in &junk {
-                        writeln!(out, "{verb} table {} {} ({})", j.name, j.location, j.reason)?;
-                    }
-                    for f in &outcome.failed {
-                        writeln!(out, "failed table {}: {}: {}", f.name, f.code, f.message)?;
-                    }
-                }
-                let mode = if self.dry_run { " (dry run)" } else { "" };
-                writeln!(out, "delete-bad-tables {}{mode}", self.database)?;
-                writeln!(out, "  examined:     {}", tables.len())?;
-                writeln!(out, "  to delete:    {}", junk.len())?;
-                if !self.dry_run {
-                    writeln!(out, "  deleted:      {}", outcome.deleted)?;
-                    writeln!(out, "  already gone: {}", outcome.already_gone)?;
-                    writeln!(out, "  failed:       {}", outcome.failed.len())?;
-                }
-                if let Some(line) = crate::backup::summary_line(backup.as_deref(), 14) {
-                    writeln!(out, "{line}")?;
-                }
-                out.flush()
-            }
-        }
-        .context("writing the report to stdout")?;
-        Ok(exit_status(!outcome.failed.is_empty()))
-    }
-}
-
-/// Backup entries for partitions about to be updated: as they are now.
-fn update_entries<'a>(
-    table: &Table,
-    partitions: impl Iterator<Item = &'a Partition>,
-) -> Vec<Entry> {
-    partitions
-        .map(|p| Entry::UpdatePartition {
-            database: table.database.clone(),
-            table: table.name.clone(),
-            partition: PartitionImage::from(p),
-        })
-        .collect()
+    deleted: u64,
+    already_gone: u64,
+    failed: &'a [Failure],
 }

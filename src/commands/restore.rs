@@ -1,18 +1,17 @@
 //! `restore BACKUP_FILE`: undo what a command changed, from its backup.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use glutil::backup::read_backup;
+use glutil::apply::restore::{apply_restore, RestoreOutcome};
+use glutil::backup::{read_backup, Entry, Header};
+use glutil::model::{PartitionImage, TableName};
+use glutil::plan::restore::{plan_restore, NotRestored, RestorePlan};
 use glutil::progress::Progress;
-use glutil::restore::{apply_restore, plan_restore, NotRestored, RestoreOutcome, RestorePlan};
-use glutil::table::TableName;
+use glutil::read::restore::{read_state, Wants};
 
-use crate::args::{AwsArgs, OutputFormat, RunArgs};
-use crate::backup::BackupArgs;
-use crate::output::{values_text, Output};
+use crate::args::{AwsArgs, BackupArgs, RunArgs};
+use crate::driver::{self, Job, Options};
+use crate::output::{outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
@@ -43,6 +42,88 @@ pub struct Restore {
     pub run: RunArgs,
 }
 
+impl Command for Restore {
+    async fn run(self) -> anyhow::Result<u8> {
+        // A malformed file is refused before any request.
+        let (header, entries) = read_backup(&self.file)?;
+        let job = RestoreJob {
+            args: &self,
+            header,
+            entries,
+        };
+        let options = Options {
+            aws: &self.aws,
+            run: &self.run,
+            backup: Some(&self.backup),
+            dry_run: self.dry_run,
+        };
+        driver::run(&job, options).await
+    }
+}
+
+/// A restore of one backup file.
+struct RestoreJob<'a> {
+    args: &'a Restore,
+    header: Header,
+    entries: Vec<Entry>,
+}
+
+impl Job for RestoreJob<'_> {
+    fn name(&self) -> &'static str {
+        "restore"
+    }
+    type Plan = RestorePlan;
+    type Outcome = RestoreOutcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<RestorePlan> {
+        session
+            .progress
+            .step("comparing the backup with the catalog");
+        let wants = Wants::from_entries(&self.entries);
+        let state = read_state(&session.catalog, &wants, session.concurrency).await?;
+        Ok(plan_restore(&wants, &state))
+    }
+
+    fn changes_anything(&self, plan: &RestorePlan) -> bool {
+        !plan.is_empty()
+    }
+
+    async fn backup(
+        &self,
+        plan: &RestorePlan,
+        _: &Session,
+    ) -> anyhow::Result<(Vec<Entry>, String)> {
+        let target = self
+            .args
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((plan.backup_entries(), target))
+    }
+
+    async fn apply(&self, plan: &RestorePlan, session: &Session) -> RestoreOutcome {
+        session.progress.step("restoring");
+        apply_restore(
+            &session.catalog,
+            plan,
+            session.concurrency,
+            &session.progress,
+        )
+        .await
+    }
+
+    fn report(&self, plan: &RestorePlan, run: &Run<RestoreOutcome>) -> std::io::Result<Report> {
+        let body = body(self, plan, &run.outcome, run.dry_run);
+        let outcome = &run.outcome;
+        let incomplete = !outcome.failed.is_empty()
+            || !outcome.failed_tables.is_empty()
+            || !plan.not_restored.is_empty();
+        Ok(Report::new(&body, text(&body, run), run)?.exit(exit_status(incomplete)))
+    }
+}
+
+/// One partition change, for people and scripts.
 #[derive(serde::Serialize)]
 struct Change<'a> {
     table: String,
@@ -50,8 +131,9 @@ struct Change<'a> {
     location: Option<&'a str>,
 }
 
+/// The `restore` JSON document.
 #[derive(serde::Serialize)]
-struct RestoreReport<'a> {
+struct Body<'a> {
     command: &'static str,
     file: &'a Path,
     written_by: &'a str,
@@ -67,77 +149,19 @@ struct RestoreReport<'a> {
     not_restored: &'a [NotRestored],
     #[serde(flatten)]
     outcome: &'a RestoreOutcome,
-    backup: Option<&'a Path>,
-    requests: BTreeMap<String, u64>,
 }
 
-impl Command for Restore {
-    async fn run(self) -> anyhow::Result<u8> {
-        // A malformed file is refused before any request.
-        let (header, entries) = read_backup(&self.file)?;
-        let session = Session::start(&self.aws, &self.run).await?;
-        let (catalog, progress) = (&session.catalog, &session.progress);
-        let concurrency = session.concurrency;
-        progress.step("comparing the backup with the catalog");
-        let plan = plan_restore(catalog, &entries, concurrency)
-            .await
-            .inspect_err(|_| progress.finish())?;
-        let mut outcome = RestoreOutcome::default();
-        let mut backup = None;
-        if !self.dry_run && !plan.is_empty() {
-            let target = self
-                .file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            backup = crate::backup::write(
-                &session,
-                &self.backup,
-                "restore",
-                &target,
-                &plan.backup_entries(),
-            )
-            .inspect_err(|_| progress.finish())?;
-            progress.step("restoring");
-            outcome = apply_restore(catalog, &plan, concurrency, progress).await;
-        }
-        let requests = session.finish();
-        let output = &session.output;
-        let report = report(
-            &self,
-            &header.command,
-            &entries,
-            &plan,
-            &outcome,
-            &backup,
-            requests,
-        );
-        match output.format {
-            OutputFormat::Json => output.write_json(&report),
-            OutputFormat::Text => write_text(&report, output),
-        }
-        .context("writing the report to stdout")?;
-        let incomplete = !outcome.failed.is_empty()
-            || !outcome.failed_tables.is_empty()
-            || !plan.not_restored.is_empty();
-        Ok(exit_status(incomplete))
-    }
-}
-
-fn report<'a>(
-    args: &'a Restore,
-    written_by: &'a str,
-    entries: &[glutil::backup::Entry],
+fn body<'a>(
+    job: &'a RestoreJob,
     plan: &'a RestorePlan,
     outcome: &'a RestoreOutcome,
-    backup: &'a Option<PathBuf>,
-    requests: BTreeMap<String, u64>,
-) -> RestoreReport<'a> {
+    dry_run: bool,
+) -> Body<'a> {
     let mut to_create = Vec::new();
     let mut to_update = Vec::new();
     let mut to_delete = Vec::new();
     for (id, table_plan) in &plan.partitions {
-        let change = |p: &'a glutil::backup::PartitionImage| Change {
+        let change = |p: &'a PartitionImage| Change {
             table: id.qualified(),
             values: &p.values,
             location: p.location(),
@@ -147,12 +171,12 @@ fn report<'a>(
         to_delete.extend(table_plan.delete.iter().map(change));
     }
     let names = |db: &str, name: &str| format!("{db}.{name}");
-    RestoreReport {
+    Body {
         command: "restore",
-        file: &args.file,
-        written_by,
-        dry_run: args.dry_run,
-        entries: entries.len() as u64,
+        file: &job.args.file,
+        written_by: &job.header.command,
+        dry_run,
+        entries: job.entries.len() as u64,
         unchanged: plan.unchanged,
         tables_to_create: plan
             .create_tables
@@ -174,103 +198,97 @@ fn report<'a>(
         to_delete,
         not_restored: &plan.not_restored,
         outcome,
-        backup: backup.as_deref(),
-        requests,
     }
 }
 
-fn write_text(report: &RestoreReport, output: &Output) -> std::io::Result<()> {
-    let mut out = Output::stdout();
-    let would = if report.dry_run { "would " } else { "" };
-    if !output.quiet {
-        let list = report.dry_run || output.verbose > 0;
-        if list {
-            for (verb, tables) in [
-                ("create", &report.tables_to_create),
-                ("update", &report.tables_to_update),
-                ("delete", &report.tables_to_delete),
-            ] {
-                for t in tables {
-                    writeln!(out, "{would}{verb} table {t}")?;
-                }
-            }
-            for (verb, changes) in [
-                ("create", &report.to_create),
-                ("update", &report.to_update),
-                ("delete", &report.to_delete),
-            ] {
-                for c in changes {
-                    writeln!(
-                        out,
-                        "{would}{verb} {} {} {}",
-                        c.table,
-                        values_text(c.values),
-                        c.location.unwrap_or("(no location)")
-                    )?;
-                }
-            }
-        }
-        for n in report.not_restored {
-            writeln!(
-                out,
+fn text(body: &Body, run: &Run<RestoreOutcome>) -> Text {
+    let would = if body.dry_run { "would " } else { "" };
+    let mut planned = Vec::new();
+    for (verb, tables) in [
+        ("create", &body.tables_to_create),
+        ("update", &body.tables_to_update),
+        ("delete", &body.tables_to_delete),
+    ] {
+        planned.extend(tables.iter().map(|t| format!("{would}{verb} table {t}")));
+    }
+    for (verb, changes) in [
+        ("create", &body.to_create),
+        ("update", &body.to_update),
+        ("delete", &body.to_delete),
+    ] {
+        planned.extend(changes.iter().map(|c| {
+            let location = c.location.unwrap_or("(no location)");
+            format!(
+                "{would}{verb} {} {} {location}",
+                c.table,
+                values_text(c.values)
+            )
+        }));
+    }
+    let o = body.outcome;
+    let mut always: Vec<String> = body
+        .not_restored
+        .iter()
+        .map(|n| {
+            format!(
                 "not restored {} {}: {}",
                 n.table,
                 values_text(&n.values),
                 n.reason
-            )?;
-        }
-        for t in &report.outcome.failed_tables {
-            writeln!(out, "failed table {}: {}: {}", t.name, t.code, t.message)?;
-        }
-        for (table, f) in &report.outcome.failed {
-            writeln!(
-                out,
-                "failed {table} {}: {}: {}",
-                values_text(&f.values),
-                f.code,
-                f.message
-            )?;
-        }
+            )
+        })
+        .collect();
+    always.extend(crate::output::failure_lines(&o.failed_tables));
+    always.extend(o.failed.iter().map(|(table, f)| {
+        format!(
+            "failed {table} {}: {}: {}",
+            values_text(&f.values),
+            f.code,
+            f.message
+        )
+    }));
+    Text {
+        planned,
+        always,
+        title: format!(
+            "restore {} (written by {}){}",
+            body.file.display(),
+            body.written_by,
+            run.mode()
+        ),
+        rows: rows(body, run),
+        ..Text::default()
     }
-    let mode = if report.dry_run { " (dry run)" } else { "" };
-    writeln!(
-        out,
-        "restore {} (written by {}){mode}",
-        report.file.display(),
-        report.written_by
-    )?;
-    writeln!(out, "  entries:      {}", report.entries)?;
-    writeln!(out, "  unchanged:    {}", report.unchanged)?;
+}
+
+fn rows(body: &Body, run: &Run<RestoreOutcome>) -> Vec<Row> {
     let tables = [
-        report.tables_to_create.len(),
-        report.tables_to_update.len(),
-        report.tables_to_delete.len(),
+        body.tables_to_create.len(),
+        body.tables_to_update.len(),
+        body.tables_to_delete.len(),
     ];
-    if tables.iter().any(|n| *n > 0) {
-        writeln!(
-            out,
-            "  tables:       {} to create, {} to update, {} to delete",
-            tables[0], tables[1], tables[2]
-        )?;
-    }
-    writeln!(out, "  to create:    {}", report.to_create.len())?;
-    writeln!(out, "  to update:    {}", report.to_update.len())?;
-    writeln!(out, "  to delete:    {}", report.to_delete.len())?;
-    writeln!(out, "  not restored: {}", report.not_restored.len())?;
-    if !report.dry_run {
-        let o = report.outcome;
-        writeln!(out, "  created:      {}", o.created)?;
-        writeln!(out, "  updated:      {}", o.updated)?;
-        writeln!(out, "  deleted:      {}", o.deleted)?;
-        writeln!(
-            out,
-            "  failed:       {}",
-            o.failed.len() + o.failed_tables.len()
-        )?;
-        crate::output::write_not_attempted(&mut out, o.not_attempted)?;
-    }
-    if let Some(line) = crate::backup::summary_line(report.backup, 14) {
-        writeln!(out, "{line}")?;
-    }
-    out.flush()
+    let o = body.outcome;
+    let mut rows = vec![
+        Row::shown("entries", body.entries),
+        Row::shown("unchanged", body.unchanged),
+        Row::field(
+            "tables",
+            tables.iter().any(|n| *n > 0).then(|| {
+                format!(
+                    "{} to create, {} to update, {} to delete",
+                    tables[0], tables[1], tables[2]
+                )
+            }),
+        ),
+        Row::shown("to create", body.to_create.len()),
+        Row::shown("to update", body.to_update.len()),
+        Row::shown("to delete", body.to_delete.len()),
+        Row::shown("not restored", body.not_restored.len()),
+        Row::field("created", run.written(o.created)),
+        Row::field("updated", run.written(o.updated)),
+        Row::field("deleted", run.written(o.deleted)),
+    ];
+    let failed = o.failed.len() + o.failed_tables.len();
+    rows.extend(outcome_rows(run.written(failed), o.not_attempted));
+    rows
 }

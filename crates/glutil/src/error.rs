@@ -1,8 +1,6 @@
 //! The library's errors. AWS errors are kept as the source so callers can
 //! print the whole chain.
 
-use crate::location::LocationError;
-
 /// A boxed error from the AWS SDK.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -40,7 +38,7 @@ pub enum Error {
         location: String,
         /// Why it was rejected.
         #[source]
-        source: LocationError,
+        source: BoxError,
     },
     /// The bucket of the table location does not exist.
     #[error("bucket `{bucket}` does not exist (it holds the location of table `{table}`); fix the table's location or create the bucket")]
@@ -49,6 +47,14 @@ pub enum Error {
         bucket: String,
         /// `database.table`.
         table: String,
+    },
+    /// A bucket that an S3 listing named does not exist. The steps that
+    /// know which table the bucket belongs to turn this into
+    /// [`Error::BucketNotFound`] or into "no data".
+    #[error("bucket `{bucket}` does not exist")]
+    NoSuchBucket {
+        /// The bucket.
+        bucket: String,
     },
     /// An option or argument is not acceptable.
     #[error("{0}")]
@@ -121,10 +127,22 @@ impl Error {
                 | Error::UnusableTable { .. }
                 | Error::NotS3Location { .. }
                 | Error::BucketNotFound { .. }
+                | Error::NoSuchBucket { .. }
                 | Error::InvalidInput(_)
                 | Error::Config(_)
                 | Error::BadBackup { .. }
         )
+    }
+}
+
+impl Error {
+    /// A table without partition keys, for the commands that work on
+    /// partitions: every command says it the same way.
+    pub fn no_partition_keys(table: &str) -> Self {
+        Error::UnusableTable {
+            table: table.to_string(),
+            problem: "it has no partition keys, so there are no partitions to find".to_string(),
+        }
     }
 }
 

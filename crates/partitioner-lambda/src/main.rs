@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use glutil_cli::lambda::{handle, DEFAULT_CONCURRENCY};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use partitioner_lambda::{handle, DEFAULT_CONCURRENCY};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -1,21 +1,22 @@
-//! Reading and writing the Glue Data Catalog: tables, partition reads in
-//! parallel, batched creates with per-entry error handling.
+//! The Glue Data Catalog: table reads, partition reads in parallel, and
+//! batched partition and table writes with per-entry error handling. Speaks
+//! the model's types; the SDK's stay in here.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
 use aws_sdk_glue::types::{
-    BatchUpdatePartitionRequestEntry, Partition, PartitionInput, PartitionValueList, Segment,
-    TableInput,
+    BatchUpdatePartitionRequestEntry, ErrorDetail, Partition, PartitionValueList, Segment,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 
+use crate::aws::batch::{backoff, write_in_batches, BatchRule, ENTRY_RETRY_ROUNDS};
 use crate::error::{Error, Result};
-use crate::location::S3Location;
+use crate::model::definition::{PartitionImage, StorageImage, TableImage};
+use crate::model::location::S3Location;
+use crate::model::outcome::{Failure, Outcome};
+use crate::model::table::{PartitionKey, Table, TableEntry, TableName};
 use crate::progress::Progress;
-use crate::repair::TableEntry;
-use crate::table::{DiscoveredPartition, PartitionKey, Table, TableName};
 
 /// BatchCreatePartition takes at most 100 partitions per request.
 pub const CREATE_BATCH: usize = 100;
@@ -29,62 +30,15 @@ pub const DELETE_BATCH: usize = 25;
 pub const GET_BATCH: usize = 1000;
 /// GetPartitions splits a table into at most 10 segments read in parallel.
 pub const MAX_SEGMENTS: i32 = 10;
-/// Rounds of retrying UnprocessedKeys and transient per-entry errors before
-/// they count as failures.
-const ENTRY_RETRY_ROUNDS: u32 = 8;
 
-/// Per-entry error codes that mean "try again", not "this is wrong".
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "InternalServiceException",
-    "OperationTimeoutException",
-    "ConcurrentModificationException",
-];
-
-/// A partition as the catalog holds it, reduced to what comparisons need.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CatalogPartition {
-    /// One value per partition key.
-    pub values: Vec<String>,
-    /// `StorageDescriptor.Location`, as stored (it may be anything).
-    pub location: Option<String>,
-}
-
-/// A partition a write could not apply, with Glue's reason.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PartitionFailure {
-    /// The partition's values.
-    pub values: Vec<String>,
-    /// Glue's error code, or `RequestFailed` when the whole request failed.
-    pub code: String,
-    /// Glue's message.
-    pub message: String,
-}
-
-/// What a batched delete did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct DeleteOutcome {
-    /// Partitions this run deleted.
-    pub deleted: u64,
-    /// Partitions that were already gone (EntityNotFound).
-    pub already_gone: u64,
-    /// Partitions that could not be deleted.
-    pub failed: Vec<PartitionFailure>,
-    /// Items never sent because the run was stopped (Ctrl-C).
-    pub not_attempted: u64,
-}
-
-/// What a batched create did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct CreateOutcome {
-    /// Partitions this run created.
-    pub created: u64,
-    /// Partitions that someone else created meanwhile (AlreadyExists).
-    pub already_existed: u64,
-    /// Partitions that could not be created.
-    pub failed: Vec<PartitionFailure>,
-    /// Items never sent because the run was stopped (Ctrl-C).
-    pub not_attempted: u64,
+/// How much of each partition a read returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every field: what backups and updates need.
+    Whole,
+    /// Without the column lists (`ExcludeColumnSchema`), most of each
+    /// partition's size: enough for values and locations.
+    Locations,
 }
 
 /// The Glue Data Catalog, through one client and an optional catalog id.
@@ -111,36 +65,7 @@ impl Catalog {
                 database: database.to_string(),
                 table: name.to_string(),
             })?;
-        let qualified = format!("{database}.{name}");
-        let unusable = |problem: &str| Error::UnusableTable {
-            table: qualified.clone(),
-            problem: problem.to_string(),
-        };
-        let storage_descriptor = table
-            .storage_descriptor()
-            .cloned()
-            .ok_or_else(|| unusable("it has no storage descriptor, so no S3 location"))?;
-        let raw_location = storage_descriptor
-            .location()
-            .filter(|l| !l.trim().is_empty())
-            .ok_or_else(|| unusable("it has no location (StorageDescriptor.Location is empty)"))?;
-        let location = S3Location::parse(raw_location).map_err(|source| Error::NotS3Location {
-            table: qualified.clone(),
-            location: raw_location.to_string(),
-            source,
-        })?;
-        let partition_keys = table
-            .partition_keys()
-            .iter()
-            .map(|c| PartitionKey::new(c.name(), c.r#type().unwrap_or("string")))
-            .collect();
-        Ok(Table {
-            database: database.to_string(),
-            name: table.name().to_string(),
-            location,
-            partition_keys,
-            storage_descriptor,
-        })
+        usable_table(database, table)
     }
 
     async fn not_found(&self, database: &str, name: &str) -> Error {
@@ -171,37 +96,14 @@ impl Catalog {
 
     /// Looks up partitions by values with BatchGetPartition, 1000 per
     /// request and several requests in flight; keys Glue leaves unprocessed
-    /// are asked again. Returns those that exist.
+    /// are asked again. Returns those that exist, whole.
     pub async fn partitions_by_values(
         &self,
         table: &impl TableName,
         values: &[Vec<String>],
         concurrency: usize,
-    ) -> Result<Vec<CatalogPartition>> {
-        let found = self
-            .full_partitions_by_values(table, values, concurrency)
-            .await?;
-        Ok(found
-            .iter()
-            .map(|p| CatalogPartition {
-                values: p.values().to_vec(),
-                location: p
-                    .storage_descriptor()
-                    .and_then(|sd| sd.location())
-                    .map(str::to_string),
-            })
-            .collect())
-    }
-
-    /// Like [`Catalog::partitions_by_values`], but returns the partitions
-    /// whole, as Glue holds them.
-    pub async fn full_partitions_by_values(
-        &self,
-        table: &impl TableName,
-        values: &[Vec<String>],
-        concurrency: usize,
-    ) -> Result<Vec<Partition>> {
-        let found: Vec<Vec<Partition>> = stream::iter(values.chunks(GET_BATCH))
+    ) -> Result<Vec<PartitionImage>> {
+        let found: Vec<Vec<PartitionImage>> = stream::iter(values.chunks(GET_BATCH))
             .map(|chunk| self.batch_get(table, chunk))
             .buffer_unordered(concurrency.max(1))
             .try_collect()
@@ -213,16 +115,8 @@ impl Catalog {
         &self,
         table: &impl TableName,
         chunk: &[Vec<String>],
-    ) -> Result<Vec<Partition>> {
-        let mut keys: Vec<PartitionValueList> = chunk
-            .iter()
-            .map(|v| {
-                PartitionValueList::builder()
-                    .set_values(Some(v.clone()))
-                    .build()
-                    .expect("values are set")
-            })
-            .collect();
+    ) -> Result<Vec<PartitionImage>> {
+        let mut keys: Vec<PartitionValueList> = chunk.iter().map(|v| value_list(v)).collect();
         let mut found = Vec::new();
         for round in 0..=ENTRY_RETRY_ROUNDS {
             if keys.is_empty() {
@@ -241,7 +135,7 @@ impl Catalog {
                 .send()
                 .await
                 .map_err(|e| glue_error("BatchGetPartition", table.qualified(), e))?;
-            found.extend(output.partitions().iter().cloned());
+            found.extend(output.partitions().iter().map(PartitionImage::from));
             keys = output.unprocessed_keys().to_vec();
         }
         Err(Error::Glue {
@@ -261,23 +155,25 @@ impl Catalog {
     /// one is read again in [`MAX_SEGMENTS`] segments in parallel, so big
     /// tables take a tenth of the sequential pages. Partitions are
     /// deduplicated by values, because some servers (moto) ignore segments
-    /// and return everything to each. With `exclude_schema`, Glue leaves out
-    /// the column lists, most of each partition's size.
+    /// and return everything to each.
     pub async fn all_partitions(
         &self,
         table: &impl TableName,
-        exclude_schema: bool,
-    ) -> Result<Vec<Partition>> {
+        detail: Detail,
+    ) -> Result<Vec<PartitionImage>> {
         let first = self
-            .get_partitions(table, exclude_schema)
+            .get_partitions(table, detail)
             .send()
             .await
             .map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
         if first.next_token().is_none() {
-            return Ok(first.partitions().to_vec());
+            return Ok(first
+                .partitions()
+                .iter()
+                .map(PartitionImage::from)
+                .collect());
         }
-        self.read_segments(table, MAX_SEGMENTS, exclude_schema)
-            .await
+        self.read_segments(table, MAX_SEGMENTS, detail).await
     }
 
     /// Reads a table's partitions in `total` parallel segments.
@@ -285,19 +181,19 @@ impl Catalog {
         &self,
         table: &impl TableName,
         total: i32,
-        exclude_schema: bool,
-    ) -> Result<Vec<Partition>> {
+        detail: Detail,
+    ) -> Result<Vec<PartitionImage>> {
         let total = total.clamp(1, MAX_SEGMENTS);
         let per_segment: Vec<Vec<Partition>> = stream::iter(0..total)
-            .map(|number| self.read_segment(table, number, total, exclude_schema))
+            .map(|number| self.read_segment(table, number, total, detail))
             .buffer_unordered(total as usize)
             .try_collect()
             .await?;
         let mut by_values = BTreeMap::new();
-        for partition in per_segment.into_iter().flatten() {
+        for partition in per_segment.iter().flatten() {
             by_values
-                .entry(partition.values().to_vec())
-                .or_insert(partition);
+                .entry(partition.values())
+                .or_insert_with(|| PartitionImage::from(partition));
         }
         Ok(by_values.into_values().collect())
     }
@@ -305,14 +201,14 @@ impl Catalog {
     fn get_partitions(
         &self,
         table: &impl TableName,
-        exclude_schema: bool,
+        detail: Detail,
     ) -> aws_sdk_glue::operation::get_partitions::builders::GetPartitionsFluentBuilder {
         self.glue
             .get_partitions()
             .set_catalog_id(self.catalog_id.clone())
             .database_name(table.database_name())
             .table_name(table.table_name())
-            .exclude_column_schema(exclude_schema)
+            .exclude_column_schema(detail == Detail::Locations)
     }
 
     async fn read_segment(
@@ -320,7 +216,7 @@ impl Catalog {
         table: &impl TableName,
         number: i32,
         total: i32,
-        exclude_schema: bool,
+        detail: Detail,
     ) -> Result<Vec<Partition>> {
         let segment = Segment::builder()
             .segment_number(number)
@@ -328,57 +224,42 @@ impl Catalog {
             .build()
             .expect("segment fields are set");
         let mut pages = self
-            .get_partitions(table, exclude_schema)
+            .get_partitions(table, detail)
             .segment(segment)
             .into_paginator()
             .send();
         let mut partitions = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
-            partitions.extend(page.partitions().iter().cloned());
+            partitions.extend(page.partitions.unwrap_or_default());
         }
         Ok(partitions)
     }
 
-    /// Creates partitions with BatchCreatePartition, 100 per request and up
-    /// to `concurrency` requests in flight. Each new partition gets the
-    /// table's storage descriptor with its own location. A partition that
-    /// already exists was made by someone else and counts as done; other
-    /// per-entry errors are retried if transient and reported otherwise.
-    /// A request that fails outright fails only its own batch.
+    /// Creates partitions from complete definitions with
+    /// BatchCreatePartition, 100 per request and up to `concurrency`
+    /// requests in flight. A partition that already exists was made by
+    /// someone else and counts as already done; other per-entry errors are
+    /// retried if transient and reported otherwise.
     pub async fn create_partitions(
         &self,
-        table: &Table,
-        partitions: &[DiscoveredPartition],
-        concurrency: usize,
-        progress: &dyn Progress,
-    ) -> CreateOutcome {
-        let inputs: Vec<(Vec<String>, PartitionInput)> = partitions
-            .iter()
-            .map(|p| (p.values.clone(), new_partition_input(table, p)))
-            .collect();
-        self.create_partition_inputs(table, &inputs, concurrency, progress)
-            .await
-    }
-
-    /// Creates partitions from complete definitions, as
-    /// [`Catalog::create_partitions`] does.
-    pub async fn create_partition_inputs(
-        &self,
         table: &impl TableName,
-        inputs: &[(Vec<String>, PartitionInput)],
+        partitions: &[PartitionImage],
         concurrency: usize,
         progress: &dyn Progress,
-    ) -> CreateOutcome {
-        let outcome = write_in_batches(
-            inputs,
-            |(values, _)| values.as_slice(),
-            CREATE_BATCH,
+    ) -> Outcome {
+        let rule = BatchRule {
+            size: CREATE_BATCH,
             concurrency,
-            Some("AlreadyExistsException"),
+            already_done: Some("AlreadyExistsException"),
+        };
+        write_in_batches(
+            partitions,
+            |p| p.values.as_slice(),
+            rule,
             progress,
-            |batch: Vec<&(Vec<String>, PartitionInput)>| async move {
-                let inputs = batch.iter().map(|(_, input)| input.clone()).collect();
+            |batch| async move {
+                let inputs = batch.iter().map(|p| p.to_input()).collect();
                 let output = self
                     .glue
                     .batch_create_partition()
@@ -389,47 +270,39 @@ impl Catalog {
                     .send()
                     .await
                     .map_err(|e| DisplayErrorContext(&e).to_string())?;
-                Ok(output.errors().iter().map(entry_error).collect())
+                Ok(output
+                    .errors()
+                    .iter()
+                    .map(|e| entry_failure(e.partition_values().to_vec(), e.error_detail()))
+                    .collect())
             },
         )
-        .await;
-        CreateOutcome {
-            created: outcome.applied,
-            already_existed: outcome.benign,
-            failed: outcome.failed,
-            not_attempted: outcome.not_attempted,
-        }
+        .await
     }
 
     /// Deletes partitions by values with BatchDeletePartition, 25 per
     /// request and up to `concurrency` requests in flight. A partition that
-    /// is already gone counts as done; other per-entry errors are retried if
-    /// transient and reported otherwise. A request that fails outright fails
-    /// only its own batch.
+    /// is already gone counts as already done; other per-entry errors are
+    /// retried if transient and reported otherwise.
     pub async fn delete_partitions(
         &self,
         table: &impl TableName,
         values: &[Vec<String>],
         concurrency: usize,
         progress: &dyn Progress,
-    ) -> DeleteOutcome {
-        let outcome = write_in_batches(
+    ) -> Outcome {
+        let rule = BatchRule {
+            size: DELETE_BATCH,
+            concurrency,
+            already_done: Some("EntityNotFoundException"),
+        };
+        write_in_batches(
             values,
             |v| v.as_slice(),
-            DELETE_BATCH,
-            concurrency,
-            Some("EntityNotFoundException"),
+            rule,
             progress,
-            |batch: Vec<&Vec<String>>| async move {
-                let keys = batch
-                    .iter()
-                    .map(|v| {
-                        PartitionValueList::builder()
-                            .set_values(Some(v.to_vec()))
-                            .build()
-                            .expect("values are set")
-                    })
-                    .collect();
+            |batch| async move {
+                let keys = batch.iter().map(|v| value_list(v)).collect();
                 let output = self
                     .glue
                     .batch_delete_partition()
@@ -440,43 +313,44 @@ impl Catalog {
                     .send()
                     .await
                     .map_err(|e| DisplayErrorContext(&e).to_string())?;
-                Ok(output.errors().iter().map(entry_error).collect())
+                Ok(output
+                    .errors()
+                    .iter()
+                    .map(|e| entry_failure(e.partition_values().to_vec(), e.error_detail()))
+                    .collect())
             },
         )
-        .await;
-        DeleteOutcome {
-            deleted: outcome.applied,
-            already_gone: outcome.benign,
-            failed: outcome.failed,
-            not_attempted: outcome.not_attempted,
-        }
+        .await
     }
 
-    /// Replaces partitions with BatchUpdatePartition, 100 per request and
-    /// up to `concurrency` requests in flight. Each update is the
-    /// partition's values and its complete new definition. Per-entry errors
-    /// are retried if transient and reported otherwise.
+    /// Replaces partitions with their new complete definitions through
+    /// BatchUpdatePartition, 100 per request and up to `concurrency`
+    /// requests in flight. Per-entry errors are retried if transient and
+    /// reported otherwise.
     pub async fn update_partitions(
         &self,
         table: &impl TableName,
-        updates: &[(Vec<String>, PartitionInput)],
+        partitions: &[PartitionImage],
         concurrency: usize,
         progress: &dyn Progress,
-    ) -> UpdateOutcome {
-        let outcome = write_in_batches(
-            updates,
-            |(values, _)| values.as_slice(),
-            UPDATE_BATCH,
+    ) -> Outcome {
+        let rule = BatchRule {
+            size: UPDATE_BATCH,
             concurrency,
-            None,
+            already_done: None,
+        };
+        write_in_batches(
+            partitions,
+            |p| p.values.as_slice(),
+            rule,
             progress,
-            |batch: Vec<&(Vec<String>, PartitionInput)>| async move {
+            |batch| async move {
                 let entries = batch
                     .iter()
-                    .map(|(values, input)| {
+                    .map(|p| {
                         BatchUpdatePartitionRequestEntry::builder()
-                            .set_partition_value_list(Some(values.clone()))
-                            .partition_input(input.clone())
+                            .set_partition_value_list(Some(p.values.clone()))
+                            .partition_input(p.to_input())
                             .build()
                             .expect("values and input are set")
                     })
@@ -494,29 +368,11 @@ impl Catalog {
                 Ok(output
                     .errors()
                     .iter()
-                    .map(|e| {
-                        let detail = e.error_detail();
-                        PartitionFailure {
-                            values: e.partition_value_list().to_vec(),
-                            code: detail
-                                .and_then(|d| d.error_code())
-                                .unwrap_or("Unknown")
-                                .to_string(),
-                            message: detail
-                                .and_then(|d| d.error_message())
-                                .unwrap_or("")
-                                .to_string(),
-                        }
-                    })
+                    .map(|e| entry_failure(e.partition_value_list().to_vec(), e.error_detail()))
                     .collect())
             },
         )
-        .await;
-        UpdateOutcome {
-            updated: outcome.applied,
-            failed: outcome.failed,
-            not_attempted: outcome.not_attempted,
-        }
+        .await
     }
 
     /// Every table of a database with its S3 location (if it has one).
@@ -530,18 +386,14 @@ impl Catalog {
             .send();
         let mut tables = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = match page {
-                Ok(page) => page,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_entity_not_found_exception()) =>
-                {
-                    return Err(Error::DatabaseNotFound {
+            let page = page.map_err(|e| match e.as_service_error() {
+                Some(service) if service.is_entity_not_found_exception() => {
+                    Error::DatabaseNotFound {
                         database: database.to_string(),
-                    })
+                    }
                 }
-                Err(e) => return Err(glue_error("GetTables", database.to_string(), e)),
-            };
+                _ => glue_error("GetTables", database.to_string(), e),
+            })?;
             tables.extend(page.table_list().iter().map(|t| {
                 TableEntry {
                     name: t.name().to_string(),
@@ -558,11 +410,7 @@ impl Catalog {
 
     /// A table exactly as Glue holds it, or `None` when it does not exist
     /// (an unknown database is an error).
-    pub async fn table_definition(
-        &self,
-        database: &str,
-        name: &str,
-    ) -> Result<Option<aws_sdk_glue::types::Table>> {
+    pub async fn table_definition(&self, database: &str, name: &str) -> Result<Option<TableImage>> {
         let response = self
             .glue
             .get_table()
@@ -572,7 +420,7 @@ impl Catalog {
             .send()
             .await;
         match response {
-            Ok(output) => Ok(output.table),
+            Ok(output) => Ok(output.table().map(TableImage::from)),
             Err(err)
                 if err
                     .as_service_error()
@@ -588,14 +436,13 @@ impl Catalog {
     }
 
     /// Creates a table; one that exists already counts as created.
-    pub async fn create_table(&self, database: &str, input: TableInput) -> Result<()> {
-        let name = input.name.clone();
+    pub async fn create_table(&self, database: &str, table: &TableImage) -> Result<()> {
         match self
             .glue
             .create_table()
             .set_catalog_id(self.catalog_id.clone())
             .database_name(database)
-            .table_input(input)
+            .table_input(table.to_input())
             .send()
             .await
         {
@@ -607,252 +454,131 @@ impl Catalog {
             {
                 Ok(())
             }
-            Err(err) => Err(glue_error("CreateTable", format!("{database}.{name}"), err)),
+            Err(err) => Err(glue_error(
+                "CreateTable",
+                format!("{database}.{}", table.name),
+                err,
+            )),
         }
     }
 
     /// Replaces a table's definition.
-    pub async fn update_table(&self, database: &str, input: TableInput) -> Result<()> {
-        let name = input.name.clone();
+    pub async fn update_table(&self, database: &str, table: &TableImage) -> Result<()> {
         self.glue
             .update_table()
             .set_catalog_id(self.catalog_id.clone())
             .database_name(database)
-            .table_input(input)
+            .table_input(table.to_input())
             .send()
             .await
             .map(|_| ())
-            .map_err(|err| glue_error("UpdateTable", format!("{database}.{name}"), err))
+            .map_err(|err| glue_error("UpdateTable", format!("{database}.{}", table.name), err))
     }
 
-    /// Deletes tables with BatchDeleteTable, 100 names per request. A table
-    /// already gone counts as done; other errors are reported by name.
-    pub async fn delete_tables(&self, database: &str, names: &[String]) -> TableDeleteOutcome {
-        let mut outcome = TableDeleteOutcome::default();
-        for chunk in names.chunks(TABLE_DELETE_BATCH) {
-            let response = self
-                .glue
-                .batch_delete_table()
-                .set_catalog_id(self.catalog_id.clone())
-                .database_name(database)
-                .set_tables_to_delete(Some(chunk.to_vec()))
-                .send()
-                .await;
-            let output = match response {
-                Ok(output) => output,
-                Err(err) => {
-                    let message = DisplayErrorContext(&err).to_string();
-                    outcome.failed.extend(chunk.iter().map(|name| TableFailure {
-                        name: name.clone(),
-                        code: "RequestFailed".into(),
-                        message: message.clone(),
-                    }));
-                    continue;
-                }
-            };
-            let mut errors: BTreeMap<&str, (String, String)> = BTreeMap::new();
-            for e in output.errors() {
-                let detail = e.error_detail();
-                errors.insert(
-                    e.table_name().unwrap_or_default(),
-                    (
-                        detail
-                            .and_then(|d| d.error_code())
-                            .unwrap_or("Unknown")
-                            .to_string(),
-                        detail
-                            .and_then(|d| d.error_message())
-                            .unwrap_or("")
-                            .to_string(),
-                    ),
-                );
-            }
-            for name in chunk {
-                match errors.get(name.as_str()) {
-                    None => outcome.deleted += 1,
-                    Some((code, _)) if code == "EntityNotFoundException" => {
-                        outcome.already_gone += 1
-                    }
-                    Some((code, message)) => outcome.failed.push(TableFailure {
-                        name: name.clone(),
-                        code: code.clone(),
-                        message: message.clone(),
-                    }),
-                }
-            }
+    /// Deletes tables with BatchDeleteTable, 100 names per request, through
+    /// the same batching as partition writes (transient per-entry errors
+    /// retried, Ctrl-C honoured). A table already gone counts as already
+    /// done; other errors are reported by name.
+    pub async fn delete_tables(
+        &self,
+        database: &str,
+        names: &[String],
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> Outcome {
+        let rule = BatchRule {
+            size: TABLE_DELETE_BATCH,
+            concurrency,
+            already_done: Some("EntityNotFoundException"),
+        };
+        let mut outcome = write_in_batches(
+            names,
+            std::slice::from_ref,
+            rule,
+            progress,
+            |batch| async move {
+                let names = batch.into_iter().cloned().collect();
+                let output = self
+                    .glue
+                    .batch_delete_table()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(database)
+                    .set_tables_to_delete(Some(names))
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+                Ok(output
+                    .errors()
+                    .iter()
+                    .map(|e| {
+                        let name = e.table_name().unwrap_or_default().to_string();
+                        entry_failure(vec![name], e.error_detail())
+                    })
+                    .collect())
+            },
+        )
+        .await;
+        // The batching keys tables by a one-element list; report names.
+        for failure in &mut outcome.failed {
+            let name = std::mem::take(&mut failure.values)
+                .pop()
+                .unwrap_or_default();
+            failure.name = Some(name);
         }
         outcome
     }
 }
 
-/// What a batched update did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct UpdateOutcome {
-    /// Partitions updated.
-    pub updated: u64,
-    /// Partitions that could not be updated.
-    pub failed: Vec<PartitionFailure>,
-    /// Items never sent because the run was stopped (Ctrl-C).
-    pub not_attempted: u64,
+/// A table from its definition, checked for what the partition commands
+/// need: a storage descriptor with an S3 location.
+fn usable_table(database: &str, table: TableImage) -> Result<Table> {
+    let qualified = format!("{database}.{}", table.name);
+    let unusable = |problem: &str| Error::UnusableTable {
+        table: qualified.clone(),
+        problem: problem.to_string(),
+    };
+    let storage_descriptor: StorageImage = table
+        .storage_descriptor
+        .ok_or_else(|| unusable("it has no storage descriptor, so no S3 location"))?;
+    let raw_location = storage_descriptor
+        .location
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+        .ok_or_else(|| unusable("it has no location (StorageDescriptor.Location is empty)"))?;
+    let location = S3Location::parse(raw_location).map_err(|source| Error::NotS3Location {
+        table: qualified.clone(),
+        location: raw_location.to_string(),
+        source: Box::new(source),
+    })?;
+    let partition_keys = table
+        .partition_keys
+        .unwrap_or_default()
+        .iter()
+        .map(|c| PartitionKey::new(&c.name, c.type_name.as_deref().unwrap_or("string")))
+        .collect();
+    Ok(Table {
+        database: database.to_string(),
+        name: table.name,
+        location,
+        partition_keys,
+        storage_descriptor,
+    })
 }
 
-/// A table that could not be deleted, with Glue's reason.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct TableFailure {
-    /// The table's name.
-    pub name: String,
-    /// Glue's error code.
-    pub code: String,
-    /// Glue's message.
-    pub message: String,
-}
-
-/// What a batched table delete did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct TableDeleteOutcome {
-    /// Tables deleted.
-    pub deleted: u64,
-    /// Tables already gone.
-    pub already_gone: u64,
-    /// Tables that could not be deleted.
-    pub failed: Vec<TableFailure>,
-}
-
-/// What a run of batched writes did, before naming its counts.
-#[derive(Default)]
-struct WriteOutcome {
-    applied: u64,
-    benign: u64,
-    failed: Vec<PartitionFailure>,
-    not_attempted: u64,
-}
-
-/// Writes `items` in batches of `size`, `concurrency` batches in flight.
-/// `send` makes one request and returns its per-entry errors, or the
-/// request's own error. Entries that fail with `benign_code`, if any (the
-/// write was already done), count as such; transient ones are sent again, with
-/// backoff, up to [`ENTRY_RETRY_ROUNDS`] times; the rest are failures.
-async fn write_in_batches<'a, T, V, F, Fut>(
-    items: &'a [T],
-    values_of: V,
-    size: usize,
-    concurrency: usize,
-    benign_code: Option<&'static str>,
-    progress: &dyn Progress,
-    send: F,
-) -> WriteOutcome
-where
-    V: Fn(&T) -> &[String] + Copy,
-    F: Fn(Vec<&'a T>) -> Fut + Copy,
-    Fut: std::future::Future<Output = std::result::Result<Vec<PartitionFailure>, String>>,
-{
-    let total = items.len() as u64;
-    let mut outcome = WriteOutcome::default();
-    let mut done = 0;
-    // Checked as each batch is about to start, so a stop lets the batches in
-    // flight finish and sends no more.
-    let mut batches = stream::iter(items.chunks(size))
-        .take_while(|_| futures::future::ready(!progress.should_stop()))
-        .map(|chunk| write_batch(chunk.iter().collect(), values_of, benign_code, send))
-        .buffer_unordered(concurrency.max(1));
-    while let Some(batch) = batches.next().await {
-        done += batch.applied + batch.benign + batch.failed.len() as u64;
-        outcome.applied += batch.applied;
-        outcome.benign += batch.benign;
-        outcome.failed.extend(batch.failed);
-        progress.applied(done, total);
-    }
-    outcome.failed.sort_by(|a, b| a.values.cmp(&b.values));
-    outcome.not_attempted = total - done;
-    outcome
-}
-
-async fn write_batch<'a, T, V, F, Fut>(
-    mut pending: Vec<&'a T>,
-    values_of: V,
-    benign_code: Option<&'static str>,
-    send: F,
-) -> WriteOutcome
-where
-    V: Fn(&T) -> &[String] + Copy,
-    F: Fn(Vec<&'a T>) -> Fut + Copy,
-    Fut: std::future::Future<Output = std::result::Result<Vec<PartitionFailure>, String>>,
-{
-    let mut outcome = WriteOutcome::default();
-    for round in 0..=ENTRY_RETRY_ROUNDS {
-        if round > 0 {
-            tokio::time::sleep(backoff(round)).await;
-        }
-        let errors = match send(pending.clone()).await {
-            Ok(errors) => errors,
-            Err(message) => {
-                outcome
-                    .failed
-                    .extend(pending.iter().map(|p| PartitionFailure {
-                        values: values_of(p).to_vec(),
-                        code: "RequestFailed".to_string(),
-                        message: message.clone(),
-                    }));
-                return outcome;
-            }
-        };
-        let by_values: BTreeMap<&[String], &PartitionFailure> =
-            errors.iter().map(|e| (e.values.as_slice(), e)).collect();
-        let last_round = round == ENTRY_RETRY_ROUNDS;
-        let mut retry = Vec::new();
-        for item in pending {
-            match by_values.get(values_of(item)) {
-                None => outcome.applied += 1,
-                Some(e) if Some(e.code.as_str()) == benign_code => outcome.benign += 1,
-                Some(e) if !last_round && TRANSIENT_CODES.contains(&e.code.as_str()) => {
-                    retry.push(item)
-                }
-                Some(e) => outcome.failed.push((*e).clone()),
-            }
-        }
-        if retry.is_empty() {
-            break;
-        }
-        pending = retry;
-    }
-    outcome
-}
-
-fn entry_error(e: &aws_sdk_glue::types::PartitionError) -> PartitionFailure {
-    let detail = e.error_detail();
-    PartitionFailure {
-        values: e.partition_values().to_vec(),
-        code: detail
-            .and_then(|d| d.error_code())
-            .unwrap_or("Unknown")
-            .to_string(),
-        message: detail
-            .and_then(|d| d.error_message())
-            .unwrap_or("")
-            .to_string(),
-    }
-}
-
-/// A new partition's definition: the table's storage descriptor with the
-/// partition's own location.
-pub fn new_partition_input(table: &Table, partition: &DiscoveredPartition) -> PartitionInput {
-    let mut storage = table.storage_descriptor.clone();
-    storage.location = Some(partition.location.to_string());
-    PartitionInput::builder()
-        .set_values(Some(partition.values.clone()))
-        .storage_descriptor(storage)
+fn value_list(values: &[String]) -> PartitionValueList {
+    PartitionValueList::builder()
+        .set_values(Some(values.to_vec()))
         .build()
+        .expect("values are set")
 }
 
-/// Exponential backoff with full jitter for per-entry retries (the SDK
-/// already backs off whole requests).
-fn backoff(round: u32) -> Duration {
-    let cap_ms = (50u64 << round.min(7)).min(5_000);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    Duration::from_millis(u64::from(nanos) % cap_ms + 1)
+/// The one place that reads Glue's per-entry error detail.
+fn entry_failure(values: Vec<String>, detail: Option<&ErrorDetail>) -> Failure {
+    Failure::partition(
+        values,
+        detail.and_then(|d| d.error_code()).unwrap_or("Unknown"),
+        detail.and_then(|d| d.error_message()).unwrap_or(""),
+    )
 }
 
 fn glue_error<E, R>(operation: &'static str, target: String, err: SdkError<E, R>) -> Error
@@ -881,11 +607,12 @@ mod tests {
     use aws_sdk_glue::operation::batch_update_partition::BatchUpdatePartitionOutput;
     use aws_sdk_glue::operation::get_partitions::GetPartitionsOutput;
     use aws_sdk_glue::types::BatchUpdatePartitionFailureEntry;
-    use aws_sdk_glue::types::{ErrorDetail, Partition, PartitionError, StorageDescriptor};
+    use aws_sdk_glue::types::{PartitionError, StorageDescriptor};
     use aws_sdk_glue::Client;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
     use super::*;
+    use crate::model::partition::DiscoveredPartition;
     use crate::progress::NoProgress;
 
     fn table() -> Table {
@@ -894,19 +621,24 @@ mod tests {
             name: "t".into(),
             location: S3Location::parse("s3://b/t").unwrap(),
             partition_keys: vec![PartitionKey::new("n", "int")],
-            storage_descriptor: StorageDescriptor::builder()
-                .location("s3://b/t")
-                .input_format("in")
-                .build(),
+            storage_descriptor: StorageImage {
+                location: Some("s3://b/t".into()),
+                input_format: Some("in".into()),
+                ..StorageImage::default()
+            },
         }
     }
 
-    fn found(n: usize) -> Vec<DiscoveredPartition> {
+    /// New partitions 0..n, defined as the partitioner defines them.
+    fn found(n: usize) -> Vec<PartitionImage> {
         let root = S3Location::parse("s3://b/t").unwrap();
         (0..n)
-            .map(|i| DiscoveredPartition {
-                values: vec![i.to_string()],
-                location: root.join(&i.to_string()),
+            .map(|i| {
+                DiscoveredPartition {
+                    values: vec![i.to_string()],
+                    location: root.join(&i.to_string()),
+                }
+                .definition(&table())
             })
             .collect()
     }
@@ -956,7 +688,7 @@ mod tests {
         let outcome = catalog
             .create_partitions(&table(), &found(250), 4, &NoProgress)
             .await;
-        assert_eq!(outcome.created, 250);
+        assert_eq!(outcome.applied, 250);
         assert!(outcome.failed.is_empty());
         let mut sizes = sizes.lock().unwrap().clone();
         sizes.sort_unstable();
@@ -988,8 +720,8 @@ mod tests {
         let outcome = catalog
             .create_partitions(&table(), &found(5), 1, &NoProgress)
             .await;
-        assert_eq!(outcome.created, 3, "0, 3 (after a retry) and 4");
-        assert_eq!(outcome.already_existed, 1);
+        assert_eq!(outcome.applied, 3, "0, 3 (after a retry) and 4");
+        assert_eq!(outcome.already_done, 1);
         assert_eq!(outcome.failed.len(), 1);
         assert_eq!(outcome.failed[0].values, ["2"]);
         assert_eq!(outcome.failed[0].code, "InvalidInputException");
@@ -1023,7 +755,7 @@ mod tests {
         let outcome = Catalog::new(glue, None)
             .create_partitions(&table(), &found(150), 2, &NoProgress)
             .await;
-        assert_eq!(outcome.created, 50);
+        assert_eq!(outcome.applied, 50);
         assert_eq!(outcome.failed.len(), 100);
         assert!(
             outcome.failed[0].message.contains("bad batch"),
@@ -1068,7 +800,7 @@ mod tests {
         let outcome = Catalog::new(glue, None)
             .delete_partitions(&table(), &values, 8, &NoProgress)
             .await;
-        assert_eq!(outcome.deleted, 60);
+        assert_eq!(outcome.applied, 60);
         let mut sizes = sizes.lock().unwrap().clone();
         sizes.sort_unstable();
         assert_eq!(sizes, [10, 25, 25]);
@@ -1098,8 +830,8 @@ mod tests {
         let outcome = Catalog::new(glue, None)
             .delete_partitions(&table(), &values, 1, &NoProgress)
             .await;
-        assert_eq!(outcome.deleted, 3);
-        assert_eq!(outcome.already_gone, 1);
+        assert_eq!(outcome.applied, 3);
+        assert_eq!(outcome.already_done, 1);
         assert_eq!(outcome.failed.len(), 1);
         assert_eq!(outcome.failed[0].values, ["2"]);
         assert_eq!(outcome.failed[0].code, "AccessDeniedException");
@@ -1133,19 +865,13 @@ mod tests {
             out.build()
         });
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
-        let updates: Vec<(Vec<String>, PartitionInput)> = (0..230)
-            .map(|i| {
-                let values = vec![i.to_string()];
-                let input = PartitionInput::builder()
-                    .set_values(Some(values.clone()))
-                    .build();
-                (values, input)
-            })
+        let updates: Vec<PartitionImage> = (0..230)
+            .map(|i| PartitionImage::new(vec![i.to_string()], StorageImage::default()))
             .collect();
         let outcome = Catalog::new(glue, None)
             .update_partitions(&table(), &updates, 3, &NoProgress)
             .await;
-        assert_eq!(outcome.updated, 229);
+        assert_eq!(outcome.applied, 229);
         assert_eq!(outcome.failed.len(), 1);
         assert_eq!(outcome.failed[0].values, ["7"]);
         let mut sizes = sizes.lock().unwrap().clone();
@@ -1182,7 +908,7 @@ mod tests {
         let mut sizes = sizes.lock().unwrap().clone();
         sizes.sort_unstable();
         assert_eq!(sizes, [3, 3, 500, 1000, 1000]);
-        assert!(found.iter().all(|p| p.location.is_some()));
+        assert!(found.iter().all(|p| p.location().is_some()));
     }
 
     fn page(range: std::ops::Range<usize>, token: Option<&str>) -> GetPartitionsOutput {
@@ -1202,7 +928,7 @@ mod tests {
         });
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
         let all = Catalog::new(glue, None)
-            .all_partitions(&table(), true)
+            .all_partitions(&table(), Detail::Locations)
             .await
             .unwrap();
         assert_eq!(all.len(), 700);
@@ -1228,7 +954,7 @@ mod tests {
         });
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
         let all = Catalog::new(glue, None)
-            .all_partitions(&table(), true)
+            .all_partitions(&table(), Detail::Locations)
             .await
             .unwrap();
         assert_eq!(all.len(), 3000);
@@ -1245,7 +971,7 @@ mod tests {
         let rule = mock!(Client::get_partitions).then_compute_output(|_| page(0..30, None));
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
         let all = Catalog::new(glue, None)
-            .read_segments(&table(), 4, true)
+            .read_segments(&table(), 4, Detail::Locations)
             .await
             .unwrap();
         assert_eq!(all.len(), 30);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::table::PartitionKey;
+use crate::model::table::PartitionKey;
 
 /// A calendar date (proleptic Gregorian, UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,8 +1,7 @@
 //! Tables and partitions as the Glue Data Catalog describes them.
 
-use aws_sdk_glue::types::StorageDescriptor;
-
-use crate::location::S3Location;
+use crate::model::definition::StorageImage;
+use crate::model::location::S3Location;
 
 /// One partition key of a table: its name and its Hive type.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -44,13 +43,22 @@ pub struct Table {
     /// The partition keys, in order: each maps to one folder level.
     pub partition_keys: Vec<PartitionKey>,
     /// The table's storage descriptor; new partitions copy it.
-    pub storage_descriptor: StorageDescriptor,
+    pub storage_descriptor: StorageImage,
 }
 
 impl Table {
     /// `database.table`, for messages.
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.database, self.name)
+    }
+
+    /// Fails, naming the table, when it has no partition keys: a command
+    /// about partitions has nothing to do on it.
+    pub fn check_partitioned(&self) -> crate::Result<()> {
+        if self.partition_keys.is_empty() {
+            return Err(crate::Error::no_partition_keys(&self.qualified_name()));
+        }
+        Ok(())
     }
 
     /// The table's database and name, which is all a partition read or
@@ -109,11 +117,11 @@ impl TableName for TableId {
     }
 }
 
-/// A partition found in S3: its values, in key order, and its folder.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct DiscoveredPartition {
-    /// One value per partition key.
-    pub values: Vec<String>,
-    /// The folder that holds the partition's data.
-    pub location: S3Location,
+/// A table in a database, as far as junk detection cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEntry {
+    /// The table's name.
+    pub name: String,
+    /// Its S3 location, if it has one.
+    pub location: Option<S3Location>,
 }

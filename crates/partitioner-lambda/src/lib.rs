@@ -1,15 +1,18 @@
 //! The partitioner as an AWS Lambda function, the crawler replacement run on
 //! a schedule. The event names one table or several; the handler runs the
-//! partitioner on each and returns what it found and created. The Lambda
-//! runtime lives in the `partitioner-lambda` binary; this handler is a
-//! plain async function, so it is tested without it.
+//! partitioner on each (read, plan, create) and returns what it found and
+//! created. The Lambda runtime lives in this crate's binary; the handler is
+//! a plain async function over the glutil library, so it is tested
+//! without the runtime.
 
 use aws_config::{Region, SdkConfig};
-use glutil::catalog::PartitionFailure;
-use glutil::client::{Aws, AwsOptions};
-use glutil::partitioner::PartitionerOptions;
+use glutil::apply::Writes;
+use glutil::aws::{Aws, AwsOptions};
+use glutil::model::outcome::Failure;
+use glutil::model::scope::{Date, WalkScope};
+use glutil::plan::create::plan_snapshot;
 use glutil::progress::NoProgress;
-use glutil::scope::Date;
+use glutil::read::snapshot::read_scoped;
 use serde::{Deserialize, Serialize};
 
 /// Requests in flight per stage, as the command-line default.
@@ -95,7 +98,7 @@ pub struct TableSummary {
     /// Values claimed by two folders; not created.
     pub conflicts: u64,
     /// Partitions that could not be created.
-    pub failed: Vec<PartitionFailure>,
+    pub failed: Vec<Failure>,
     /// Why the table could not be partitioned at all, if it could not.
     pub error: Option<String>,
 }
@@ -173,30 +176,39 @@ async fn partition_one(
     let region = config.region().map(|r| r.to_string()).unwrap_or_default();
     let fail = |err: glutil::Error| (region.clone(), glutil::error::full_message(&err));
     if let Some(r) = &t.region {
-        glutil::client::check_region(r).map_err(fail)?;
+        glutil::aws::client::check_region(r).map_err(fail)?;
     }
     let aws = Aws::from_sdk_config(&AwsOptions::default(), &config).map_err(fail)?;
-    let options = PartitionerOptions {
-        prefix: t.prefix.clone(),
-        limit_days: t.limit_days,
-        today: Date::today_utc(),
-        concurrency,
-        dry_run: t.dry_run,
+    let scope = |table: &glutil::model::Table| {
+        WalkScope::new(
+            &table.partition_keys,
+            t.prefix.clone(),
+            t.limit_days,
+            Date::today_utc(),
+        )
     };
-    let report = glutil::partitioner::run(&aws, &t.database, &t.table, &options, &NoProgress)
+    let snapshot = read_scoped(&aws, &t.database, &t.table, scope, concurrency, &NoProgress)
         .await
         .map_err(fail)?;
+    let plan = plan_snapshot(&snapshot);
+    let outcome = if t.dry_run || plan.to_create.is_empty() {
+        Default::default()
+    } else {
+        Writes::CreatePartitions(snapshot.table.id(), plan.definitions)
+            .apply(&aws.catalog(), concurrency, &NoProgress)
+            .await
+    };
     Ok(TableSummary {
-        database: report.database,
-        table: report.table,
+        database: snapshot.table.database,
+        table: snapshot.table.name,
         region,
-        dry_run: report.dry_run,
-        found: report.found,
-        already_present: report.already_present + report.already_existed,
-        to_create: report.to_create.len() as u64,
-        created: report.created,
-        conflicts: report.conflicts.len() as u64,
-        failed: report.failed,
+        dry_run: t.dry_run,
+        found: snapshot.discovery.partitions.len() as u64,
+        already_present: plan.already_present + outcome.already_done,
+        to_create: plan.to_create.len() as u64,
+        created: outcome.applied,
+        conflicts: snapshot.discovery.conflicts.len() as u64,
+        failed: outcome.failed,
         error: None,
     })
 }

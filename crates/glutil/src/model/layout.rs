@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::location::S3Location;
-use crate::table::{DiscoveredPartition, PartitionKey};
+use crate::model::location::S3Location;
+use crate::model::partition::DiscoveredPartition;
+use crate::model::table::{PartitionKey, Table};
 
 /// True for folders Hive and Spark treat as hidden (`_temporary`,
 /// `.spark-staging`, `.hive-staging_*`): they are never partitions.
@@ -161,6 +162,21 @@ pub fn resolve_conflicts(
         }
     }
     (unique, conflicts)
+}
+
+/// True when a complete walk of the table's location would have seen the
+/// folder if it held any object: it lies under the table location, one
+/// folder per key, each matching its key. A single-key table's flat
+/// folders are left out, since their data may sit in nested folders that
+/// the walk files under other values.
+pub fn walk_covers(table: &Table, location: &S3Location) -> bool {
+    if !location.is_under(&table.location) {
+        return false;
+    }
+    let relative = location.prefix()[table.location.prefix().len()..].trim_end_matches('/');
+    let names: Vec<&str> = relative.split('/').collect();
+    !is_nested_flat(names[0], &table.partition_keys)
+        && path_values(&names, &table.partition_keys).is_some()
 }
 
 #[cfg(test)]
@@ -335,5 +351,32 @@ mod tests {
         let (unique, conflicts) = resolve_conflicts(vec![p.clone(), p]);
         assert_eq!(unique.len(), 1);
         assert!(conflicts.is_empty());
+    }
+
+    #[test]
+    fn the_walk_covers_leaf_paths_under_the_table_only() {
+        let loc = |s: &str| S3Location::parse(s).unwrap();
+        let table = Table {
+            database: "db".into(),
+            name: "t".into(),
+            location: loc("s3://b/t"),
+            partition_keys: vec![PartitionKey::new("k", "string")],
+            storage_descriptor: Default::default(),
+        };
+        let covers = |l: &str| walk_covers(&table, &loc(l));
+        assert!(covers("s3://b/t/k=5/"));
+        assert!(covers("s3://b/t/k=5"));
+        assert!(!covers("s3://b/t/"), "the table root is no leaf");
+        assert!(!covers("s3://b/t/k=5/deeper/"));
+        assert!(!covers("s3://b/t/_tmp/"));
+        assert!(!covers("s3://b/t/other=5/"));
+        assert!(!covers("s3://b/elsewhere/k=5/"));
+        assert!(!covers("s3://c/t/k=5/"));
+        // A single-key flat folder may hold nested partitions: probe it.
+        assert!(!covers("s3://b/t/5/"));
+        let mut two_keys = table.clone();
+        two_keys.partition_keys.push(PartitionKey::new("h", "int"));
+        assert!(walk_covers(&two_keys, &loc("s3://b/t/5/07/")));
+        assert!(!walk_covers(&two_keys, &loc("s3://b/t/5/x7/")));
     }
 }

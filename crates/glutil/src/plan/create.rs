@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use crate::table::DiscoveredPartition;
+use crate::model::definition::PartitionImage;
+use crate::model::partition::DiscoveredPartition;
+use crate::read::Snapshot;
 
 /// What the partitioner will create.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -12,6 +14,27 @@ pub struct CreatePlan {
     /// Found in S3 and already in the catalog (wherever the catalog says
     /// they are: repointing is `update-partitions`' job, not this one's).
     pub already_present: u64,
+    /// The definitions of the partitions to create, in the same order:
+    /// the table's storage descriptor with each partition's location.
+    #[serde(skip)]
+    pub definitions: Vec<PartitionImage>,
+}
+
+/// The partitioner's plan for a snapshot: the partitions found in S3 that
+/// the catalog lacks, defined as the table defines its storage.
+pub fn plan_snapshot(snapshot: &Snapshot) -> CreatePlan {
+    let in_catalog: HashSet<Vec<String>> = snapshot
+        .partitions
+        .iter()
+        .map(|p| p.values.clone())
+        .collect();
+    let mut plan = plan_creates(&snapshot.discovery.partitions, &in_catalog);
+    plan.definitions = plan
+        .to_create
+        .iter()
+        .map(|p| p.definition(&snapshot.table))
+        .collect();
+    plan
 }
 
 /// Compares found partitions with the values already in the catalog.
@@ -34,7 +57,7 @@ pub fn plan_creates(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::location::S3Location;
+    use crate::model::location::S3Location;
 
     fn found(values: &[&str]) -> DiscoveredPartition {
         DiscoveredPartition {

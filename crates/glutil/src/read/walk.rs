@@ -22,18 +22,17 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_sdk_s3::error::SdkError;
-use aws_sdk_s3::operation::list_objects_v2::builders::ListObjectsV2FluentBuilder;
-use aws_sdk_s3::operation::list_objects_v2::{ListObjectsV2Error, ListObjectsV2Output};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 
-use crate::catalog::Catalog;
+use crate::aws::s3::{Bucket, ListRequest, ObjectPage};
 use crate::error::{Error, Result};
-use crate::layout::{self, Conflict};
+use crate::model::layout;
+use crate::model::partition::DiscoveredPartition;
+pub use crate::model::partition::Discovery;
+use crate::model::scope::WalkScope;
+use crate::model::table::{PartitionKey, Table};
 use crate::progress::Progress;
-use crate::scope::WalkScope;
-use crate::table::{DiscoveredPartition, PartitionKey, Table};
 
 /// Sorts after every character a real key can have next, so that
 /// `StartAfter = folder + MAX` resumes a listing after the whole folder.
@@ -51,36 +50,17 @@ pub struct WalkOptions {
     pub page_size: Option<i32>,
 }
 
-/// What a walk found.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Discovery {
-    /// Partitions with data whose values no other folder claims, sorted by
-    /// values.
-    pub partitions: Vec<DiscoveredPartition>,
-    /// Values claimed by more than one folder; none of them is a partition.
-    pub conflicts: Vec<Conflict>,
-    /// Leaf folders whose names match but that hold no data: not
-    /// partitions, but folders the walk has seen to be empty.
-    pub empty: Vec<DiscoveredPartition>,
-    /// Folders visited.
-    pub folders_listed: u64,
-}
-
 /// Walks the table's location and returns the partitions its folders hold.
+/// `bucket` is the bucket of the table's location.
 pub async fn discover(
-    s3: &aws_sdk_s3::Client,
+    bucket: &Bucket,
     table: &Table,
     options: &WalkOptions,
     progress: &dyn Progress,
 ) -> Result<Discovery> {
-    if table.partition_keys.is_empty() {
-        return Err(Error::UnusableTable {
-            table: table.qualified_name(),
-            problem: "it has no partition keys, so there are no partitions to find".to_string(),
-        });
-    }
+    table.check_partitioned()?;
     let walker = Walker {
-        s3,
+        bucket,
         table,
         keys: &table.partition_keys,
         scope: &options.scope,
@@ -122,35 +102,12 @@ pub async fn discover(
     })
 }
 
-/// Walks the whole table location while reading every partition of the
-/// table from the catalog: the two do not depend on each other, so they
-/// share the time. With `exclude_schema`, partitions come without their
-/// column lists (enough for values and locations, not for updates).
-pub async fn discover_with_catalog(
-    s3: &aws_sdk_s3::Client,
-    catalog: &Catalog,
-    table: &Table,
-    concurrency: usize,
-    exclude_schema: bool,
-    progress: &dyn Progress,
-) -> Result<(Discovery, Vec<aws_sdk_glue::types::Partition>)> {
-    let walk = WalkOptions {
-        concurrency,
-        scope: WalkScope::everything(),
-        page_size: None,
-    };
-    tokio::try_join!(
-        discover(s3, table, &walk, progress),
-        catalog.all_partitions(table, exclude_schema)
-    )
-}
-
 /// A folder to visit: its key prefix, the values of the levels above, and
 /// possibly its first recursive page, already read by its parent.
 struct Folder {
     prefix: String,
     values: Vec<String>,
-    first_page: Option<ListObjectsV2Output>,
+    first_page: Option<ObjectPage>,
 }
 
 #[derive(Default)]
@@ -190,7 +147,7 @@ struct Leaves {
 }
 
 struct Walker<'a> {
-    s3: &'a aws_sdk_s3::Client,
+    bucket: &'a Bucket,
     table: &'a Table,
     keys: &'a [PartitionKey],
     scope: &'a WalkScope,
@@ -211,32 +168,31 @@ impl Walker<'_> {
         result
     }
 
-    fn listing(&self, prefix: &str) -> ListObjectsV2FluentBuilder {
-        self.s3
-            .list_objects_v2()
-            .bucket(self.table.location.bucket())
-            .prefix(prefix)
-            .set_max_keys(self.page_size)
+    fn listing(&self, prefix: &str) -> ListRequest {
+        ListRequest {
+            prefix: prefix.to_string(),
+            page_size: self.page_size,
+            ..ListRequest::default()
+        }
     }
 
     /// Sends one request under the concurrency limit.
-    async fn first_page(&self, folder: &Folder) -> Result<ListObjectsV2Output> {
+    async fn first_page(&self, folder: &Folder) -> Result<ObjectPage> {
         let _permit = self.permits.acquire().await;
-        self.listing(&folder.prefix)
-            .send()
+        self.bucket
+            .first_page(&self.listing(&folder.prefix))
             .await
-            .map_err(|e| self.list_error(e, &folder.prefix))
+            .map_err(|e| self.list_error(e))
     }
 
     /// Lists one level with a delimiter and returns the subfolders that
     /// match the next key and are in scope.
     async fn list_subfolders(&self, folder: &Folder) -> Result<Visit> {
         let key = &self.keys[folder.values.len()];
-        let mut pages = self
-            .listing(&folder.prefix)
-            .delimiter("/")
-            .into_paginator()
-            .send();
+        let mut pages = self.bucket.pages(&ListRequest {
+            by_folder: true,
+            ..self.listing(&folder.prefix)
+        });
         let mut visit = Visit::default();
         loop {
             let page = {
@@ -244,11 +200,8 @@ impl Walker<'_> {
                 pages.next().await
             };
             let Some(page) = page else { break };
-            let page = page.map_err(|e| self.list_error(e, &folder.prefix))?;
-            for common in page.common_prefixes() {
-                let Some(child) = common.prefix() else {
-                    continue;
-                };
+            let page = page.map_err(|e| self.list_error(e))?;
+            for child in &page.folders {
                 let name = child
                     .strip_prefix(folder.prefix.as_str())
                     .unwrap_or_default()
@@ -280,7 +233,7 @@ impl Walker<'_> {
         };
         let mut leaves = Leaves::default();
         self.read_page(&folder, &page, &mut leaves);
-        if page.is_truncated() != Some(true) {
+        if !page.truncated {
             return Ok(self.finish(&folder, leaves));
         }
         if folder.values.len() + 1 == self.keys.len() {
@@ -293,15 +246,10 @@ impl Walker<'_> {
 
     /// A truncated first page above the leaf parent: list the subfolders,
     /// keep what the page fully covered, visit the rest.
-    async fn split(
-        &self,
-        folder: Folder,
-        page: ListObjectsV2Output,
-        mut leaves: Leaves,
-    ) -> Result<Visit> {
+    async fn split(&self, folder: Folder, page: ObjectPage, mut leaves: Leaves) -> Result<Visit> {
         let listed = self.list_subfolders(&folder).await?;
-        let first = first_key(&page).to_string();
-        let last = last_key(&page).to_string();
+        let first = page.first_key().to_string();
+        let last = page.last_key().to_string();
         let mut page = Some(page);
         let mut covered: Vec<String> = Vec::new();
         let mut children = Vec::new();
@@ -336,10 +284,10 @@ impl Walker<'_> {
     async fn read_leaf_parent_to_end(
         &self,
         folder: &Folder,
-        first: ListObjectsV2Output,
+        first: ObjectPage,
         leaves: &mut Leaves,
     ) -> Result<()> {
-        let mut resume_after = last_key(&first).to_string();
+        let mut resume_after = first.last_key().to_string();
         loop {
             let start_after = match leaves.last.as_ref() {
                 Some(last) if leaves.by_path.get(last).is_some_and(Leaf::settled) => {
@@ -347,23 +295,22 @@ impl Walker<'_> {
                 }
                 _ => resume_after.clone(),
             };
-            let mut pages = self
-                .listing(&folder.prefix)
-                .start_after(start_after)
-                .into_paginator()
-                .send();
+            let mut pages = self.bucket.pages(&ListRequest {
+                start_after: Some(start_after),
+                ..self.listing(&folder.prefix)
+            });
             loop {
                 let page = {
                     let _permit = self.permits.acquire().await;
                     pages.next().await
                 };
                 let Some(page) = page else { return Ok(()) };
-                let page = page.map_err(|e| self.list_error(e, &folder.prefix))?;
+                let page = page.map_err(|e| self.list_error(e))?;
                 self.read_page(folder, &page, leaves);
-                if page.is_truncated() != Some(true) {
+                if !page.truncated {
                     return Ok(());
                 }
-                resume_after = last_key(&page).to_string();
+                resume_after = page.last_key().to_string();
                 let settled = leaves
                     .last
                     .as_ref()
@@ -377,14 +324,11 @@ impl Walker<'_> {
     }
 
     /// Records what one page shows about the leaves below `folder`.
-    fn read_page(&self, folder: &Folder, page: &ListObjectsV2Output, leaves: &mut Leaves) {
+    fn read_page(&self, folder: &Folder, page: &ObjectPage, leaves: &mut Leaves) {
         let depth = folder.values.len();
         let levels = self.keys.len() - depth;
-        for object in page.contents() {
-            let Some(relative) = object
-                .key()
-                .and_then(|k| k.strip_prefix(folder.prefix.as_str()))
-            else {
+        for object in &page.objects {
+            let Some(relative) = object.key.strip_prefix(folder.prefix.as_str()) else {
                 continue;
             };
             let parts: Vec<&str> = relative.splitn(levels + 1, '/').collect();
@@ -394,7 +338,7 @@ impl Walker<'_> {
             }
             let path = parts[..levels].join("/");
             let rest = parts[levels];
-            let size = object.size().unwrap_or(0);
+            let size = object.size;
             let leaf = leaves
                 .by_path
                 .entry(path.clone())
@@ -473,35 +417,14 @@ impl Walker<'_> {
         visit
     }
 
-    fn list_error(&self, err: SdkError<ListObjectsV2Error>, prefix: &str) -> Error {
-        if err
-            .as_service_error()
-            .is_some_and(ListObjectsV2Error::is_no_such_bucket)
-        {
-            return Error::BucketNotFound {
-                bucket: self.table.location.bucket().to_string(),
+    /// A missing bucket here is the table's: name the table.
+    fn list_error(&self, err: Error) -> Error {
+        match err {
+            Error::NoSuchBucket { bucket } => Error::BucketNotFound {
+                bucket,
                 table: self.table.qualified_name(),
-            };
-        }
-        Error::S3 {
-            operation: "ListObjectsV2",
-            bucket: self.table.location.bucket().to_string(),
-            prefix: prefix.to_string(),
-            source: Box::new(err),
+            },
+            other => other,
         }
     }
-}
-
-fn first_key(page: &ListObjectsV2Output) -> &str {
-    page.contents()
-        .first()
-        .and_then(|o| o.key())
-        .unwrap_or_default()
-}
-
-fn last_key(page: &ListObjectsV2Output) -> &str {
-    page.contents()
-        .last()
-        .and_then(|o| o.key())
-        .unwrap_or_default()
 }

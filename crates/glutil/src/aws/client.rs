@@ -13,6 +13,8 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use crate::aws::glue::Catalog;
+use crate::aws::s3::Bucket;
 use crate::error::{Error, Result};
 
 /// Attempts per request when none is given. Glue throttles per account and
@@ -93,10 +95,8 @@ impl ClientSettings {
 /// Glue and S3 clients that share one configuration.
 #[derive(Debug, Clone)]
 pub struct Aws {
-    /// The Glue client.
-    pub glue: aws_sdk_glue::Client,
-    /// The S3 client.
-    pub s3: aws_sdk_s3::Client,
+    glue: aws_sdk_glue::Client,
+    s3: aws_sdk_s3::Client,
     /// The catalog id to pass to Glue, if any.
     pub catalog_id: Option<String>,
     /// The settings in use.
@@ -106,6 +106,16 @@ pub struct Aws {
 }
 
 impl Aws {
+    /// The Glue Data Catalog through these clients.
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(self.glue.clone(), self.catalog_id.clone())
+    }
+
+    /// Listings of one bucket through these clients.
+    pub fn bucket(&self, name: &str) -> Bucket {
+        Bucket::new(self.s3.clone(), name)
+    }
+
     /// Loads the SDK configuration the usual way, applies the options on top
     /// and builds both clients.
     pub async fn connect(options: &AwsOptions) -> Result<Self> {

@@ -1,0 +1,83 @@
+//! Applying plans to the catalog. Every command's changes are one of a few
+//! kinds of batched write; each goes through the catalog's batching (AWS's
+//! batch limits, per-entry errors, retries, Ctrl-C between batches). The
+//! caller writes the backup first (see `backup`).
+
+pub mod restore;
+
+use crate::aws::Catalog;
+use crate::model::definition::PartitionImage;
+use crate::model::outcome::Outcome;
+use crate::model::table::TableId;
+use crate::progress::Progress;
+
+/// The writes of one step of a command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Writes {
+    /// Partitions to create, defined whole.
+    CreatePartitions(TableId, Vec<PartitionImage>),
+    /// Partitions to replace with these definitions (matched by values).
+    UpdatePartitions(TableId, Vec<PartitionImage>),
+    /// Partitions to delete, by values.
+    DeletePartitions(TableId, Vec<Vec<String>>),
+    /// Tables of a database to delete, by name (Glue deletes their
+    /// partitions with them).
+    DeleteTables(String, Vec<String>),
+}
+
+impl Writes {
+    /// How many items the writes change.
+    pub fn len(&self) -> usize {
+        match self {
+            Writes::CreatePartitions(_, p) | Writes::UpdatePartitions(_, p) => p.len(),
+            Writes::DeletePartitions(_, v) => v.len(),
+            Writes::DeleteTables(_, n) => n.len(),
+        }
+    }
+
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What the progress display says while the writes run.
+    pub fn step(&self) -> &'static str {
+        match self {
+            Writes::CreatePartitions(..) => "creating partitions",
+            Writes::UpdatePartitions(..) => "updating partitions",
+            Writes::DeletePartitions(..) => "deleting partitions",
+            Writes::DeleteTables(..) => "deleting tables",
+        }
+    }
+
+    /// Sends the writes, `concurrency` batches in flight.
+    pub async fn apply(
+        &self,
+        catalog: &Catalog,
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> Outcome {
+        match self {
+            Writes::CreatePartitions(table, partitions) => {
+                catalog
+                    .create_partitions(table, partitions, concurrency, progress)
+                    .await
+            }
+            Writes::UpdatePartitions(table, partitions) => {
+                catalog
+                    .update_partitions(table, partitions, concurrency, progress)
+                    .await
+            }
+            Writes::DeletePartitions(table, values) => {
+                catalog
+                    .delete_partitions(table, values, concurrency, progress)
+                    .await
+            }
+            Writes::DeleteTables(database, names) => {
+                catalog
+                    .delete_tables(database, names, concurrency, progress)
+                    .await
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `delete-bad-tables`: the junk tables a Glue crawler leaves. A table is
+//! junk when its location lies below another table's, or when it sits at
+//! another table's location under a name that extends that table's name.
+
+use crate::model::location::S3Location;
+use crate::model::table::TableEntry;
+
+/// Why a table looks like a crawler's junk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum JunkReason {
+    /// Its location lies below another table's location.
+    Below {
+        /// The table whose location holds it.
+        table: String,
+    },
+    /// Same location as another table whose name it extends
+    /// (`events_1a2b3c` next to `events`).
+    Suffixed {
+        /// The table whose name it extends.
+        table: String,
+    },
+}
+
+impl std::fmt::Display for JunkReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JunkReason::Below { table } => write!(f, "its location lies below table {table}'s"),
+            JunkReason::Suffixed { table } => {
+                write!(f, "same location as table {table}, whose name it extends")
+            }
+        }
+    }
+}
+
+/// A table to delete, with why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JunkTable {
+    /// The table's name.
+    pub name: String,
+    /// Its location.
+    pub location: S3Location,
+    /// Why it is junk.
+    pub reason: JunkReason,
+}
+
+/// The tables of one database that a crawler made by mistake: those whose
+/// location lies below another table's, and those at another table's
+/// location whose name extends that table's name. Sorted by name.
+pub fn junk_tables(tables: &[TableEntry]) -> Vec<JunkTable> {
+    let located: Vec<(&str, &S3Location)> = tables
+        .iter()
+        .filter_map(|t| t.location.as_ref().map(|l| (t.name.as_str(), l)))
+        .collect();
+    let mut junk = Vec::new();
+    for &(name, location) in &located {
+        let below = located
+            .iter()
+            .filter(|(other, l)| *other != name && location.is_under(l) && location != *l)
+            // The nearest parent names the reason best.
+            .max_by_key(|(_, l)| l.prefix().len());
+        let reason = match below {
+            Some((parent, _)) => Some(JunkReason::Below {
+                table: parent.to_string(),
+            }),
+            None => located
+                .iter()
+                .filter(|(other, l)| {
+                    *l == location && other.len() < name.len() && name.starts_with(other)
+                })
+                .max_by_key(|(other, _)| other.len())
+                .map(|(original, _)| JunkReason::Suffixed {
+                    table: original.to_string(),
+                }),
+        };
+        if let Some(reason) = reason {
+            junk.push(JunkTable {
+                name: name.to_string(),
+                location: location.clone(),
+                reason,
+            });
+        }
+    }
+    junk.sort_by(|a, b| a.name.cmp(&b.name));
+    junk
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(s: &str) -> S3Location {
+        S3Location::parse(s).unwrap()
+    }
+
+    #[test]
+    fn junk_tables_are_children_and_suffixed_copies() {
+        let t = |name: &str, location: Option<&str>| TableEntry {
+            name: name.into(),
+            location: location.map(loc),
+        };
+        let junk = junk_tables(&[
+            t("events", Some("s3://b/events/")),
+            t("year_2019", Some("s3://b/events/year=2019/")),
+            t("month_01", Some("s3://b/events/year=2019/month=01/")),
+            t("events_1a2b3c", Some("s3://b/events")),
+            t("events_other", Some("s3://b/events_other/")),
+            t("clicks", Some("s3://b/clicks/")),
+            t("clicks_copy", Some("s3://c/clicks/")),
+            t("view", None),
+            t("twin_a", Some("s3://b/twin/")),
+            t("twin_b", Some("s3://b/twin/")),
+        ]);
+        let names: Vec<&str> = junk.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["events_1a2b3c", "month_01", "year_2019"]);
+        assert_eq!(
+            junk[1].reason,
+            JunkReason::Below {
+                table: "year_2019".into()
+            }
+        );
+        assert_eq!(
+            junk[0].reason,
+            JunkReason::Suffixed {
+                table: "events".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! What a command reads before it plans: the table, a walk of its S3
+//! location and its catalog partitions, read side by side; and for audits,
+//! whether each partition location holds data.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::aws::s3::ListRequest;
+use crate::aws::{Aws, Detail};
+use crate::error::{Error, Result};
+use crate::model::definition::PartitionImage;
+use crate::model::layout;
+use crate::model::location::S3Location;
+use crate::model::partition::StoredPartition;
+use crate::model::scope::WalkScope;
+use crate::model::table::Table;
+use crate::progress::Progress;
+use crate::read::walk::{discover, Discovery, WalkOptions};
+
+/// A table, what its S3 location holds and what the catalog holds.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The table.
+    pub table: Table,
+    /// What the walk of the table location found.
+    pub discovery: Discovery,
+    /// Catalog partitions: every one for a whole-table read, those with
+    /// values the walk found for a scoped read. Sorted by values.
+    pub partitions: Vec<PartitionImage>,
+}
+
+impl Snapshot {
+    /// The catalog partitions as values and locations.
+    pub fn stored(&self) -> Vec<StoredPartition> {
+        self.partitions.iter().map(StoredPartition::from).collect()
+    }
+}
+
+/// Reads the table, then walks its whole location while reading every
+/// partition from the catalog: the two do not depend on each other, so they
+/// share the time.
+pub async fn read_whole(
+    aws: &Aws,
+    database: &str,
+    table: &str,
+    concurrency: usize,
+    detail: Detail,
+    progress: &dyn Progress,
+) -> Result<Snapshot> {
+    let table = aws.catalog().table(database, table).await?;
+    walk_with_catalog(aws, table, concurrency, detail, progress).await
+}
+
+/// Walks a table's whole location while reading every partition from the
+/// catalog.
+async fn walk_with_catalog(
+    aws: &Aws,
+    table: Table,
+    concurrency: usize,
+    detail: Detail,
+    progress: &dyn Progress,
+) -> Result<Snapshot> {
+    let walk = WalkOptions {
+        concurrency,
+        scope: WalkScope::everything(),
+        page_size: None,
+    };
+    let bucket = aws.bucket(table.location.bucket());
+    let catalog = aws.catalog();
+    let (discovery, mut partitions) = tokio::try_join!(
+        discover(&bucket, &table, &walk, progress),
+        catalog.all_partitions(&table, detail)
+    )?;
+    partitions.sort_by(|a, b| a.values.cmp(&b.values));
+    Ok(Snapshot {
+        table,
+        discovery,
+        partitions,
+    })
+}
+
+/// Reads the table and walks the part of it in `scope`. A whole-table scope
+/// reads the whole catalog alongside (values and locations only); a narrow
+/// one finds few partitions, so only those are looked up afterwards.
+pub async fn read_scoped(
+    aws: &Aws,
+    database: &str,
+    table: &str,
+    scope: impl FnOnce(&Table) -> Result<WalkScope>,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<Snapshot> {
+    let table = aws.catalog().table(database, table).await?;
+    let scope = scope(&table)?;
+    if scope.is_everything() {
+        return walk_with_catalog(aws, table, concurrency, Detail::Locations, progress).await;
+    }
+    let walk = WalkOptions {
+        concurrency,
+        scope,
+        page_size: None,
+    };
+    let discovery = discover(
+        &aws.bucket(table.location.bucket()),
+        &table,
+        &walk,
+        progress,
+    )
+    .await?;
+    progress.step(&format!(
+        "checking {} partitions against the catalog",
+        discovery.partitions.len()
+    ));
+    let values: Vec<Vec<String>> = discovery
+        .partitions
+        .iter()
+        .map(|p| p.values.clone())
+        .collect();
+    let mut partitions = aws
+        .catalog()
+        .partitions_by_values(&table, &values, concurrency)
+        .await?;
+    partitions.sort_by(|a, b| a.values.cmp(&b.values));
+    Ok(Snapshot {
+        table,
+        discovery,
+        partitions,
+    })
+}
+
+/// Whether each S3 location of a catalog partition holds data. What the
+/// walk saw settles most; a leaf folder under the table location that the
+/// walk did not see holds no objects at all (the walk enters every folder
+/// whose name matches its key). Only the rest (locations outside the table,
+/// folders that are not partitions by the layout rules) is listed, one
+/// small page per location.
+pub async fn data_presence(
+    aws: &Aws,
+    snapshot: &Snapshot,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<HashMap<S3Location, bool>> {
+    let discovery = &snapshot.discovery;
+    let mut has_data: HashMap<S3Location, bool> = HashMap::new();
+    for p in &discovery.partitions {
+        has_data.insert(p.location.clone(), true);
+    }
+    for c in &discovery.conflicts {
+        has_data.extend(c.locations.iter().map(|l| (l.clone(), true)));
+    }
+    for p in &discovery.empty {
+        has_data.insert(p.location.clone(), false);
+    }
+    let mut unseen: HashSet<S3Location> = HashSet::new();
+    for location in snapshot
+        .stored()
+        .iter()
+        .filter_map(StoredPartition::s3_location)
+    {
+        if has_data.contains_key(&location) {
+            continue;
+        }
+        if layout::walk_covers(&snapshot.table, &location) {
+            has_data.insert(location, false);
+        } else {
+            unseen.insert(location);
+        }
+    }
+    progress.step(&format!(
+        "probing {} partition locations outside the walk",
+        unseen.len()
+    ));
+    let probed: Vec<(S3Location, bool)> = stream::iter(unseen)
+        .map(|location| async move {
+            let data = folder_has_data(aws, &location).await?;
+            Ok::<_, Error>((location, data))
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    has_data.extend(probed);
+    Ok(has_data)
+}
+
+/// Objects per probe page: enough to get past a few folder markers in one
+/// request, small enough that a folder of a million files answers fast.
+const PROBE_PAGE: i32 = 20;
+
+/// Whether a folder holds data: an object that is not a folder marker and
+/// not inside a hidden folder. A bucket that does not exist holds none.
+pub async fn folder_has_data(aws: &Aws, location: &S3Location) -> Result<bool> {
+    let mut pages = aws.bucket(location.bucket()).pages(&ListRequest {
+        prefix: location.prefix().to_string(),
+        page_size: Some(PROBE_PAGE),
+        ..ListRequest::default()
+    });
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(Error::NoSuchBucket { .. }) => return Ok(false),
+            Err(err) => return Err(err),
+        };
+        let found = page.objects.iter().any(|object| {
+            let relative = object
+                .key
+                .strip_prefix(location.prefix())
+                .unwrap_or_default();
+            layout::is_data_object(relative, object.size)
+        });
+        if found {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

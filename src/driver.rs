@@ -1,0 +1,94 @@
+//! The one pipeline every command runs: start a session, read and plan,
+//! then either show the plan (dry run) or write the backup and apply it,
+//! and render the result. A command contributes its steps through [`Job`];
+//! the order, the backup-before-write rule, the progress bar's clean-up and
+//! the output format live here once.
+
+use std::future::Future;
+
+use anyhow::Context;
+use glutil::backup::Entry;
+
+use crate::args::{AwsArgs, BackupArgs, RunArgs};
+use crate::output::{Report, Run};
+use crate::session::Session;
+
+/// One command's steps.
+pub trait Job {
+    /// The command's name, for backups.
+    fn name(&self) -> &'static str;
+    /// What reading and planning produce.
+    type Plan;
+    /// What applying produces; the default when nothing was applied.
+    type Outcome: Default;
+
+    /// Reads and plans. Reads only.
+    fn plan(&self, session: &Session) -> impl Future<Output = anyhow::Result<Self::Plan>>;
+
+    /// True when the plan changes something.
+    fn changes_anything(&self, plan: &Self::Plan) -> bool;
+
+    /// Asked once a real run has something to change, before the backup:
+    /// the place for a confirmation. Proceeds by default.
+    fn confirm(&self, _plan: &Self::Plan, _session: &Session) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// What the backup of the plan's changes holds, and what its file name
+    /// names (`db.table`).
+    fn backup(
+        &self,
+        plan: &Self::Plan,
+        session: &Session,
+    ) -> impl Future<Output = anyhow::Result<(Vec<Entry>, String)>>;
+
+    /// Applies the plan; called only after the backup is on disk.
+    fn apply(&self, plan: &Self::Plan, session: &Session) -> impl Future<Output = Self::Outcome>;
+
+    /// The result, for people and for scripts.
+    fn report(&self, plan: &Self::Plan, run: &Run<Self::Outcome>) -> std::io::Result<Report>;
+}
+
+/// How a run reaches AWS, behaves and keeps its backup.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// How to reach AWS.
+    pub aws: &'a AwsArgs,
+    /// Concurrency and output.
+    pub run: &'a RunArgs,
+    /// Where the backup goes; `None` for commands that never write.
+    pub backup: Option<&'a BackupArgs>,
+    /// Show the plan; change nothing.
+    pub dry_run: bool,
+}
+
+/// Runs a command's steps and returns its exit code.
+pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
+    let session = Session::start(options.aws, options.run).await?;
+    let plan = job.plan(&session).await?;
+    let mut outcome = J::Outcome::default();
+    let mut backup = None;
+    if let Some(backup_args) = options.backup.filter(|_| !options.dry_run) {
+        if job.changes_anything(&plan) {
+            job.confirm(&plan, &session)?;
+            let (entries, target) = job.backup(&plan, &session).await?;
+            backup = crate::backup::write(&session, backup_args, job.name(), &target, &entries)?;
+            outcome = job.apply(&plan, &session).await;
+        }
+    }
+    let run = Run {
+        dry_run: options.dry_run,
+        backup,
+        outcome,
+        requests: session.finish(),
+        writes: options.backup.is_some(),
+    };
+    let report = job
+        .report(&plan, &run)
+        .context("writing the report to stdout")?;
+    session
+        .output
+        .print(&report)
+        .context("writing the report to stdout")?;
+    Ok(report.exit)
+}
