@@ -260,3 +260,83 @@ pub fn failure_lines(failed: &[Failure]) -> impl Iterator<Item = String> + '_ {
 pub fn values_text(values: &[String]) -> String {
     format!("[{}]", values.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(quiet: bool, verbose: u8) -> Output {
+        Output {
+            format: OutputFormat::Text,
+            quiet,
+            verbose,
+        }
+    }
+
+    fn render(text: &Text, output: &Output) -> String {
+        let mut out = Vec::new();
+        text.write(&mut out, output).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn example(dry_run: bool) -> Text {
+        let mut rows = vec![
+            Row::shown("examined", 5),
+            Row::field("already gone", (!dry_run).then_some(1)),
+            Row::Detail("columns".into(), "2".into()),
+        ];
+        rows.extend(outcome_rows(Some(0), 3));
+        Text {
+            planned: vec!["would delete [1]".into()],
+            always: vec!["failed [2]: X: y".into()],
+            title: "t".into(),
+            rows,
+            dry_run,
+            ..Text::default()
+        }
+    }
+
+    #[test]
+    fn columns_align_on_the_longest_label_even_when_it_is_hidden() {
+        let text = render(&example(true), &output(false, 0));
+        assert_eq!(
+            text,
+            "would delete [1]\nfailed [2]: X: y\nt\n  examined:     5\n    columns: 2\n  failed:       0\n  not attempted: 3 (interrupted)\n"
+        );
+        let real = render(&example(false), &output(false, 0));
+        assert!(real.contains("  already gone: 1\n"), "{real}");
+        assert!(
+            !real.contains("would delete"),
+            "a real run lists its plan only with -v"
+        );
+        assert!(render(&example(false), &output(false, 1)).contains("would delete [1]"));
+    }
+
+    #[test]
+    fn quiet_keeps_the_summary_only_and_a_minimum_width_holds() {
+        let mut text = example(true);
+        text.min_width = 20;
+        let quiet = render(&text, &output(true, 0));
+        assert!(quiet.starts_with("t\n"), "{quiet}");
+        assert!(
+            quiet.contains(&format!("  {:<20}5\n", "examined:")),
+            "{quiet}"
+        );
+    }
+
+    #[test]
+    fn failures_name_the_partition_or_the_table() {
+        let lines: Vec<String> = failure_lines(&[
+            Failure::partition(vec!["2019".into(), "01".into()], "Code", "why"),
+            Failure::table("junk", "Code", "why"),
+        ])
+        .collect();
+        assert_eq!(
+            lines,
+            [
+                "failed [2019, 01]: Code: why",
+                "failed table junk: Code: why"
+            ]
+        );
+    }
+}

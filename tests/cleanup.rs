@@ -1,6 +1,6 @@
 //! End-to-end tests of `list-missing`, `delete-missing`, `delete-bad` and
 //! `delete-all` against moto, on a catalog that mixes every case
-//! design.md names.
+//! docs/rules.md names.
 
 use crate::harness::{run, run_into_closed_pipe, strings, Moto};
 

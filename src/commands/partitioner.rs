@@ -197,18 +197,7 @@ fn text(body: &Body, run: &Run<Outcome>) -> Text {
         .iter()
         .map(|p| format!("{verb} {} {}", values_text(&p.values), p.location))
         .collect();
-    let mut always: Vec<String> = body
-        .conflicts
-        .iter()
-        .map(|c| {
-            let locations: Vec<String> = c.locations.iter().map(|l| l.to_string()).collect();
-            format!(
-                "conflict {} found in {}",
-                values_text(&c.values),
-                locations.join(" and ")
-            )
-        })
-        .collect();
+    let mut always: Vec<String> = body.conflicts.iter().map(conflict_line).collect();
     always.extend(failure_lines(body.failed));
     let (label, count) = if run.dry_run {
         ("would create", body.to_create.len() as u64)
@@ -247,4 +236,14 @@ fn text(body: &Body, run: &Run<Outcome>) -> Text {
         rows,
         ..Text::default()
     }
+}
+
+/// `conflict [2023, 01] found in s3://... and s3://...`
+fn conflict_line(conflict: &Conflict) -> String {
+    let locations: Vec<String> = conflict.locations.iter().map(|l| l.to_string()).collect();
+    format!(
+        "conflict {} found in {}",
+        values_text(&conflict.values),
+        locations.join(" and ")
+    )
 }

@@ -607,7 +607,7 @@ mod tests {
     use aws_sdk_glue::operation::batch_update_partition::BatchUpdatePartitionOutput;
     use aws_sdk_glue::operation::get_partitions::GetPartitionsOutput;
     use aws_sdk_glue::types::BatchUpdatePartitionFailureEntry;
-    use aws_sdk_glue::types::{PartitionError, StorageDescriptor};
+    use aws_sdk_glue::types::{ErrorDetail, PartitionError, StorageDescriptor};
     use aws_sdk_glue::Client;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
@@ -976,5 +976,57 @@ mod tests {
             .unwrap();
         assert_eq!(all.len(), 30);
         assert_eq!(rule.num_calls(), 4);
+    }
+
+    #[tokio::test]
+    async fn table_deletes_share_the_batching_retries_and_report_names() {
+        use aws_sdk_glue::operation::batch_delete_table::BatchDeleteTableOutput;
+        use aws_sdk_glue::types::TableError;
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        let rule = mock!(Client::batch_delete_table).then_compute_output(move |req| {
+            let names = req.tables_to_delete().to_vec();
+            let mut seen = seen.lock().unwrap();
+            seen.push(names.len());
+            // Throttled the first time it is asked for only.
+            let first_call = seen.len() == 2;
+            let mut out = BatchDeleteTableOutput::builder();
+            for name in names {
+                let code = match name.as_str() {
+                    "gone" => "EntityNotFoundException",
+                    "locked" => "AccessDeniedException",
+                    "busy" if first_call => "ThrottlingException",
+                    _ => continue,
+                };
+                out = out.errors(
+                    TableError::builder()
+                        .table_name(name)
+                        .error_detail(
+                            ErrorDetail::builder()
+                                .error_code(code)
+                                .error_message("no")
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            out.build()
+        });
+        let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
+        let mut names: Vec<String> = (0..120).map(|i| format!("t{i}")).collect();
+        names.extend(["gone", "locked", "busy"].map(String::from));
+        let outcome = Catalog::new(glue, None)
+            .delete_tables("db", &names, 1, &NoProgress)
+            .await;
+        assert_eq!(outcome.applied, 121, "120 and busy, after a retry");
+        assert_eq!(outcome.already_done, 1);
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].name.as_deref(), Some("locked"));
+        assert!(outcome.failed[0].values.is_empty());
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [100, 23, 1],
+            "100 per request, then the retry"
+        );
     }
 }

@@ -194,3 +194,200 @@ fn plan_partitions(
     }
     table_plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::definition::StorageImage;
+    use crate::read::restore::PartitionRead;
+
+    fn image(value: &str, location: &str) -> PartitionImage {
+        PartitionImage::new(
+            vec![value.to_string()],
+            StorageImage {
+                location: Some(location.to_string()),
+                ..StorageImage::default()
+            },
+        )
+    }
+
+    fn table(name: &str) -> TableImage {
+        let mut t: TableImage = serde_json::from_str(&format!(r#"{{"name":"{name}"}}"#)).unwrap();
+        t.storage_descriptor = Some(StorageImage {
+            location: Some(format!("s3://b/{name}/")),
+            ..StorageImage::default()
+        });
+        t
+    }
+
+    fn id(name: &str) -> TableId {
+        TableId::new("db", name)
+    }
+
+    fn state(
+        tables: &[(&str, Option<TableImage>)],
+        partitions: &[(&str, Vec<PartitionImage>)],
+    ) -> CatalogState {
+        CatalogState {
+            tables: tables.iter().map(|(n, t)| (id(n), t.clone())).collect(),
+            partitions: partitions.iter().map(|(n, p)| (id(n), p.clone())).collect(),
+        }
+    }
+
+    fn values(images: &[PartitionImage]) -> Vec<&str> {
+        images.iter().map(|p| p.values[0].as_str()).collect()
+    }
+
+    #[test]
+    fn the_first_entry_of_a_partition_is_what_restore_wants() {
+        let t = id("t");
+        let wants = Wants::from_entries(&[
+            Entry::update_partition(&t, &image("1", "s3://b/t/1/")),
+            Entry::update_partition(&t, &image("1", "s3://b/t/moved/")),
+            Entry::create_partition(&t, &image("2", "s3://b/t/2/")),
+            Entry::delete_partition(&t, &image("2", "s3://b/t/2/")),
+        ]);
+        let by_values = &wants.partitions[&t];
+        assert_eq!(
+            by_values[&vec!["1".to_string()]],
+            Want::Present(image("1", "s3://b/t/1/"))
+        );
+        assert!(matches!(by_values[&vec!["2".to_string()]], Want::Absent(_)));
+        assert!(wants.tables.is_empty());
+    }
+
+    #[test]
+    fn deleted_partitions_come_back_updated_ones_revert_and_equal_ones_stay() {
+        let t = id("t");
+        let entries = [
+            Entry::delete_partition(&t, &image("1", "s3://b/t/1/")),
+            Entry::update_partition(&t, &image("2", "s3://b/t/2/")),
+            Entry::update_partition(&t, &image("3", "s3://b/t/3/")),
+        ];
+        let wants = Wants::from_entries(&entries);
+        let now = vec![image("2", "s3://elsewhere/2/"), image("3", "s3://b/t/3/")];
+        let plan = plan_restore(&wants, &state(&[("t", Some(table("t")))], &[("t", now)]));
+        let table_plan = &plan.partitions[&t];
+        assert_eq!(values(&table_plan.create), ["1"]);
+        assert_eq!(table_plan.update.len(), 1);
+        assert_eq!(table_plan.update[0].0.location(), Some("s3://b/t/2/"));
+        assert_eq!(table_plan.update[0].1.location(), Some("s3://elsewhere/2/"));
+        assert_eq!(plan.unchanged, 1, "3 is as the backup has it");
+        assert!(!plan.is_empty());
+        // Its own backup holds the catalog as it is now, to undo the restore.
+        let backup = plan.backup_entries();
+        assert!(
+            matches!(&backup[0], Entry::CreatePartition { partition, .. } if partition.values == ["1"])
+        );
+        assert!(
+            matches!(&backup[1], Entry::UpdatePartition { partition, .. }
+            if partition.location() == Some("s3://elsewhere/2/"))
+        );
+    }
+
+    #[test]
+    fn created_partitions_are_deleted_only_where_they_were_created() {
+        let t = id("t");
+        let wants = Wants::from_entries(&[
+            Entry::create_partition(&t, &image("1", "s3://b/t/1/")),
+            Entry::create_partition(&t, &image("2", "s3://b/t/2/")),
+            Entry::create_partition(&t, &image("3", "s3://b/t/3/")),
+        ]);
+        assert_eq!(
+            wants.partitions_to_read(&t, true),
+            PartitionRead::Values(vec![vec!["1".into()], vec!["2".into()], vec!["3".into()]])
+        );
+        let now = vec![image("1", "s3://b/t/1/"), image("2", "s3://b/t/moved/")];
+        let plan = plan_restore(&wants, &state(&[("t", Some(table("t")))], &[("t", now)]));
+        assert_eq!(values(&plan.partitions[&t].delete), ["1"]);
+        assert_eq!(plan.unchanged, 1, "3 is already gone");
+        assert_eq!(plan.not_restored.len(), 1);
+        assert_eq!(plan.not_restored[0].values, ["2"]);
+        assert!(plan.not_restored[0].reason.contains("s3://b/t/moved/"));
+        // Restoring the same state twice plans the same.
+        let again = plan_restore(&wants, &state(&[("t", Some(table("t")))], &[("t", vec![])]));
+        assert_eq!(again.unchanged, 3);
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn a_deleted_table_comes_back_before_its_partitions() {
+        let t = id("t");
+        let mut entries = Entry::delete_table("db", &table("t"), &[image("1", "s3://b/t/1/")]);
+        entries.push(Entry::delete_partition(&t, &image("2", "s3://b/t/2/")));
+        let wants = Wants::from_entries(&entries);
+        assert_eq!(wants.partitions_to_read(&t, false), PartitionRead::Nothing);
+        let plan = plan_restore(&wants, &state(&[("t", None)], &[]));
+        assert_eq!(plan.create_tables.len(), 1);
+        assert_eq!(plan.create_tables[0].1.name, "t");
+        assert_eq!(values(&plan.partitions[&t].create), ["1", "2"]);
+        let backup = plan.backup_entries();
+        assert!(
+            matches!(&backup[0], Entry::CreateTable { .. }),
+            "the table first"
+        );
+    }
+
+    #[test]
+    fn a_created_table_is_deleted_whole_and_its_partitions_are_not_restored_one_by_one() {
+        let t = id("t");
+        let entries = [
+            Entry::CreateTable {
+                database: "db".into(),
+                table: table("t"),
+            },
+            Entry::create_partition(&t, &image("1", "s3://b/t/1/")),
+        ];
+        let wants = Wants::from_entries(&entries);
+        assert_eq!(wants.partitions_to_read(&t, true), PartitionRead::All);
+        let now = vec![image("1", "s3://b/t/1/"), image("9", "s3://b/t/9/")];
+        let plan = plan_restore(&wants, &state(&[("t", Some(table("t")))], &[("t", now)]));
+        assert_eq!(plan.delete_tables.len(), 1);
+        assert_eq!(
+            values(&plan.delete_tables[0].2),
+            ["1", "9"],
+            "backed up whole"
+        );
+        assert!(!plan.partitions.contains_key(&t));
+        assert_eq!(plan.not_restored.len(), 1);
+        assert!(plan.not_restored[0].reason.contains("deletes the table"));
+        let backup = plan.backup_entries();
+        assert_eq!(backup.len(), 3, "the table and both partitions");
+    }
+
+    #[test]
+    fn partitions_of_a_vanished_table_without_its_definition_are_left_alone() {
+        let t = id("gone");
+        let wants =
+            Wants::from_entries(&[Entry::delete_partition(&t, &image("1", "s3://b/gone/1/"))]);
+        assert_eq!(wants.partitions_to_read(&t, false), PartitionRead::Nothing);
+        let plan = plan_restore(&wants, &state(&[("gone", None)], &[]));
+        assert!(plan.is_empty());
+        assert_eq!(plan.not_restored.len(), 1);
+        assert!(plan.not_restored[0].reason.contains("no longer exists"));
+        assert_eq!(plan.not_restored[0].table, "db.gone");
+    }
+
+    #[test]
+    fn tables_revert_unless_only_glue_s_own_fields_differ() {
+        let mut before = table("t");
+        before.description = Some("before".into());
+        let entries = [Entry::UpdateTable {
+            database: "db".into(),
+            table: before.clone(),
+        }];
+        let wants = Wants::from_entries(&entries);
+        let mut now = before.clone();
+        now.version_id = Some("7".into());
+        let plan = plan_restore(&wants, &state(&[("t", Some(now))], &[]));
+        assert_eq!(plan.unchanged, 1);
+        let mut changed = before.clone();
+        changed.description = Some("after".into());
+        let plan = plan_restore(&wants, &state(&[("t", Some(changed))], &[]));
+        assert_eq!(plan.update_tables.len(), 1);
+        assert_eq!(
+            plan.update_tables[0].1.description.as_deref(),
+            Some("before")
+        );
+    }
+}
