@@ -9,7 +9,7 @@ use std::future::Future;
 use anyhow::Context;
 use glutil::backup::Entry;
 
-use crate::args::{AwsArgs, BackupArgs, RunArgs};
+use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs};
 use crate::output::{Report, Run};
 use crate::session::Session;
 
@@ -62,6 +62,29 @@ pub struct Options<'a> {
     pub dry_run: bool,
 }
 
+impl<'a> Options<'a> {
+    /// Options from a command's shared arguments; `backup` is `None` for
+    /// commands that never write.
+    pub fn new(
+        aws: &'a AwsArgs,
+        run: &'a RunArgs,
+        backup: Option<&'a BackupArgs>,
+        dry_run: bool,
+    ) -> Self {
+        Self {
+            aws,
+            run,
+            backup,
+            dry_run,
+        }
+    }
+
+    /// The options of a command that changes one table.
+    pub fn for_table(args: &'a TableWriteArgs) -> Self {
+        Self::new(&args.aws, &args.run, Some(&args.backup), args.dry_run)
+    }
+}
+
 /// Runs a command's steps and returns its exit code.
 pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
     let session = Session::start(options.aws, options.run).await?;
@@ -73,6 +96,8 @@ pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
             job.confirm(&plan, &session)?;
             let (entries, target) = job.backup(&plan, &session).await?;
             backup = crate::backup::write(&session, backup_args, job.name(), &target, &entries)?;
+            // The before-images are on disk: free them before the writes.
+            drop(entries);
             outcome = job.apply(&plan, &session).await;
         }
     }

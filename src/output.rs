@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use glutil::model::outcome::Failure;
+use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::{S3Location, Table};
 
 use crate::args::{OutputFormat, RunArgs};
 
@@ -138,9 +139,60 @@ impl Report {
         })
     }
 
+    /// The report of a run of batched writes: exit 1 when some failed.
+    pub fn of_writes<B: serde::Serialize>(
+        body: &B,
+        text: Text,
+        run: &Run<Outcome>,
+    ) -> io::Result<Self> {
+        let failed = !run.outcome.failed.is_empty();
+        Ok(Self::new(body, text, run)?.exit(crate::exit_status(failed)))
+    }
+
     /// The same report with another exit code.
     pub fn exit(self, exit: u8) -> Self {
         Self { exit, ..self }
+    }
+}
+
+/// What the report of a write to one table starts with, in JSON and in its
+/// title.
+#[derive(Debug, serde::Serialize)]
+pub struct TableHead<'a> {
+    /// The command.
+    pub command: &'static str,
+    /// The table's database.
+    pub database: &'a str,
+    /// The table.
+    pub table: &'a str,
+    /// The table's location.
+    pub location: &'a S3Location,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Catalog partitions examined.
+    pub examined: u64,
+}
+
+impl<'a> TableHead<'a> {
+    /// The head for `command` on `table`.
+    pub fn new<O>(command: &'static str, table: &'a Table, run: &Run<O>, examined: u64) -> Self {
+        Self {
+            command,
+            database: &table.database,
+            table: &table.name,
+            location: &table.location,
+            dry_run: run.dry_run,
+            examined,
+        }
+    }
+
+    /// `delete-bad db.table at s3://bucket/table/ (dry run)`.
+    pub fn title(&self) -> String {
+        let mode = if self.dry_run { " (dry run)" } else { "" };
+        format!(
+            "{} {}.{} at {}{mode}",
+            self.command, self.database, self.table, self.location
+        )
     }
 }
 

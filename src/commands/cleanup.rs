@@ -17,9 +17,9 @@ use glutil::read::snapshot::{data_presence, read_whole};
 
 use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs};
 use crate::driver::{self, Job, Options};
-use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
+use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
 use crate::session::Session;
-use crate::{exit_status, Command, EXIT_FOUND, EXIT_OK};
+use crate::{Command, EXIT_FOUND, EXIT_OK};
 
 /// Which partitions a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,12 +101,7 @@ pub struct DeleteAll {
 
 impl Command for ListMissing {
     async fn run(self) -> anyhow::Result<u8> {
-        let options = Options {
-            aws: &self.aws,
-            run: &self.run,
-            backup: None,
-            dry_run: self.dry_run,
-        };
+        let options = Options::new(&self.aws, &self.run, None, self.dry_run);
         driver::run(&self, options).await
     }
 }
@@ -283,13 +278,7 @@ impl<'a> Delete<'a> {
             ))
             .into());
         }
-        let options = Options {
-            aws: &args.aws,
-            run: &args.run,
-            backup: Some(&args.backup),
-            dry_run: args.dry_run,
-        };
-        driver::run(&self, options).await
+        driver::run(&self, Options::for_table(args)).await
     }
 }
 
@@ -342,8 +331,8 @@ impl Job for Delete<'_> {
 
     async fn apply(&self, plan: &Chosen, session: &Session) -> Outcome {
         session.progress.step("deleting partitions");
-        let values = plan.findings.iter().map(|f| f.values.clone()).collect();
-        Writes::DeletePartitions(plan.table.id(), values)
+        let values: Vec<_> = plan.findings.iter().map(|f| f.values.clone()).collect();
+        Writes::DeletePartitions(plan.table.id(), &values)
             .apply(&session.catalog, session.concurrency, &session.progress)
             .await
     }
@@ -351,12 +340,7 @@ impl Job for Delete<'_> {
     fn report(&self, plan: &Chosen, run: &Run<Outcome>) -> std::io::Result<Report> {
         let outcome = &run.outcome;
         let body = DeleteBody {
-            command: self.command,
-            database: &plan.table.database,
-            table: &plan.table.name,
-            location: &plan.table.location,
-            dry_run: run.dry_run,
-            examined: plan.examined,
+            head: TableHead::new(self.command, &plan.table, run, plan.examined),
             to_delete: &plan.findings,
             deleted: outcome.applied,
             already_gone: outcome.already_done,
@@ -386,29 +370,19 @@ impl Job for Delete<'_> {
                 .map(|f| entry_line(verb, f, with_reason))
                 .collect(),
             always: failure_lines(&outcome.failed).collect(),
-            title: format!(
-                "{} {} at {}{}",
-                self.command,
-                plan.table.qualified_name(),
-                plan.table.location,
-                run.mode()
-            ),
+            title: body.head.title(),
             rows,
             ..Text::default()
         };
-        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
+        Report::of_writes(&body, text, run)
     }
 }
 
 /// The JSON document of the delete commands.
 #[derive(serde::Serialize)]
 struct DeleteBody<'a> {
-    command: &'static str,
-    database: &'a str,
-    table: &'a str,
-    location: &'a S3Location,
-    dry_run: bool,
-    examined: u64,
+    #[serde(flatten)]
+    head: TableHead<'a>,
     to_delete: &'a [Finding],
     deleted: u64,
     already_gone: u64,

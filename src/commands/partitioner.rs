@@ -15,7 +15,7 @@ use crate::args::{AwsArgs, BackupArgs, RunArgs, TableArgs};
 use crate::driver::{self, Job, Options};
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
-use crate::{exit_status, Command};
+use crate::Command;
 
 /// Creates the partitions S3 holds and the catalog lacks.
 ///
@@ -57,12 +57,7 @@ pub struct Args {
 
 impl Command for Args {
     async fn run(self) -> anyhow::Result<u8> {
-        let options = Options {
-            aws: &self.aws,
-            run: &self.run,
-            backup: Some(&self.backup),
-            dry_run: self.dry_run,
-        };
+        let options = Options::new(&self.aws, &self.run, Some(&self.backup), self.dry_run);
         driver::run(&self, options).await
     }
 }
@@ -133,7 +128,7 @@ impl Job for Args {
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
         session.progress.step("creating partitions");
-        Writes::CreatePartitions(plan.table.id(), plan.definitions.clone())
+        Writes::CreatePartitions(plan.table.id(), &plan.definitions)
             .apply(&session.catalog, session.concurrency, &session.progress)
             .await
     }
@@ -156,14 +151,14 @@ impl Job for Args {
             empty_folders: plan.empty_folders,
             folders_listed: plan.folders_listed,
         };
-        let mut report = Report::new(&body, text(&body, run), run)?;
+        let mut report = Report::of_writes(&body, text(&body, run), run)?;
         if !plan.conflicts.is_empty() {
             report.warning = Some(format!(
                 "{} partition value set(s) are claimed by more than one folder and were not created; see the conflicts above",
                 plan.conflicts.len()
             ));
         }
-        Ok(report.exit(exit_status(!outcome.failed.is_empty())))
+        Ok(report)
     }
 }
 

@@ -7,7 +7,7 @@ use glutil::apply::Writes;
 use glutil::aws::Detail;
 use glutil::backup::Entry;
 use glutil::model::outcome::{Failure, Outcome};
-use glutil::model::{S3Location, StoredPartition, Table, TableEntry};
+use glutil::model::{PartitionImage, StoredPartition, Table, TableEntry};
 use glutil::plan::junk::{junk_tables, JunkTable};
 use glutil::plan::moves::{plan_moves, Move, MovePlan};
 use glutil::plan::storage::{plan_storage, StorageChange, StoragePlan};
@@ -17,9 +17,9 @@ use glutil::read::snapshot::read_whole;
 
 use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs};
 use crate::driver::{self, Job, Options};
-use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
+use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
 use crate::session::Session;
-use crate::{exit_status, Command};
+use crate::Command;
 
 /// Repoints partitions at their folders after the data moved.
 ///
@@ -77,36 +77,21 @@ pub struct DeleteBadTables {
     pub run: RunArgs,
 }
 
-/// The shared options of the commands that change one table.
-fn table_options(args: &TableWriteArgs) -> Options<'_> {
-    Options {
-        aws: &args.aws,
-        run: &args.run,
-        backup: Some(&args.backup),
-        dry_run: args.dry_run,
-    }
-}
-
 impl Command for UpdatePartitions {
     async fn run(self) -> anyhow::Result<u8> {
-        driver::run(&self, table_options(&self.args)).await
+        driver::run(&self, Options::for_table(&self.args)).await
     }
 }
 
 impl Command for UpdateStorage {
     async fn run(self) -> anyhow::Result<u8> {
-        driver::run(&self, table_options(&self.args)).await
+        driver::run(&self, Options::for_table(&self.args)).await
     }
 }
 
 impl Command for DeleteBadTables {
     async fn run(self) -> anyhow::Result<u8> {
-        let options = Options {
-            aws: &self.aws,
-            run: &self.run,
-            backup: Some(&self.backup),
-            dry_run: self.dry_run,
-        };
+        let options = Options::new(&self.aws, &self.run, Some(&self.backup), self.dry_run);
         driver::run(&self, options).await
     }
 }
@@ -129,14 +114,19 @@ fn update_rows(run: &Run<Outcome>) -> Vec<Row> {
     rows
 }
 
-/// Sends partition updates with the shared batching.
-async fn update(
-    session: &Session,
+/// The backup of partition updates: each partition as it is now.
+fn update_backup<'a>(
     table: &Table,
-    partitions: Vec<glutil::model::PartitionImage>,
-) -> Outcome {
+    before: impl Iterator<Item = &'a PartitionImage>,
+) -> (Vec<Entry>, String) {
+    let entries = before.map(|p| Entry::update_partition(table, p)).collect();
+    (entries, table.qualified_name())
+}
+
+/// Sends partition updates with the shared batching.
+async fn update(session: &Session, table: &Table, partitions: Vec<PartitionImage>) -> Outcome {
     session.progress.step("updating partitions");
-    Writes::UpdatePartitions(table.id(), partitions)
+    Writes::UpdatePartitions(table.id(), &partitions)
         .apply(&session.catalog, session.concurrency, &session.progress)
         .await
 }
@@ -176,13 +166,8 @@ impl Job for UpdatePartitions {
     }
 
     async fn backup(&self, plan: &Self::Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
-        let entries = plan
-            .plan
-            .moves
-            .iter()
-            .map(|m| Entry::update_partition(&plan.table, &m.before))
-            .collect();
-        Ok((entries, plan.table.qualified_name()))
+        let before = plan.plan.moves.iter().map(|m| &m.before);
+        Ok(update_backup(&plan.table, before))
     }
 
     async fn apply(&self, plan: &Self::Plan, session: &Session) -> Outcome {
@@ -193,12 +178,7 @@ impl Job for UpdatePartitions {
     fn report(&self, plan: &Self::Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
         let (table, moves, outcome) = (&plan.table, &plan.plan, &run.outcome);
         let body = MoveBody {
-            command: "update-partitions",
-            database: &table.database,
-            table: &table.name,
-            location: &table.location,
-            dry_run: run.dry_run,
-            examined: plan.examined,
+            head: TableHead::new("update-partitions", table, run, plan.examined),
             moves: &moves.moves,
             unchanged: moves.unchanged,
             not_found: &moves.not_found,
@@ -234,29 +214,20 @@ impl Job for UpdatePartitions {
                 })
                 .collect(),
             always,
-            title: format!(
-                "update-partitions {} at {}{}",
-                table.qualified_name(),
-                table.location,
-                run.mode()
-            ),
+            title: body.head.title(),
             rows,
             min_width: UPDATE_COLUMN,
             ..Text::default()
         };
-        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
+        Report::of_writes(&body, text, run)
     }
 }
 
 /// The `update-partitions` JSON document.
 #[derive(serde::Serialize)]
 struct MoveBody<'a> {
-    command: &'static str,
-    database: &'a str,
-    table: &'a str,
-    location: &'a S3Location,
-    dry_run: bool,
-    examined: u64,
+    #[serde(flatten)]
+    head: TableHead<'a>,
     moves: &'a [Move],
     unchanged: u64,
     not_found: &'a [StoredPartition],
@@ -292,13 +263,8 @@ impl Job for UpdateStorage {
     }
 
     async fn backup(&self, plan: &Self::Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
-        let entries = plan
-            .plan
-            .changes
-            .iter()
-            .map(|c| Entry::update_partition(&plan.table, &c.before))
-            .collect();
-        Ok((entries, plan.table.qualified_name()))
+        let before = plan.plan.changes.iter().map(|c| &c.before);
+        Ok(update_backup(&plan.table, before))
     }
 
     async fn apply(&self, plan: &Self::Plan, session: &Session) -> Outcome {
@@ -348,7 +314,7 @@ impl Job for UpdateStorage {
             min_width: UPDATE_COLUMN,
             ..Text::default()
         };
-        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
+        Report::of_writes(&body, text, run)
     }
 }
 
@@ -408,8 +374,8 @@ impl Job for DeleteBadTables {
     }
 
     async fn apply(&self, plan: &JunkPlan, session: &Session) -> Outcome {
-        let names = plan.junk.iter().map(|j| j.name.clone()).collect();
-        Writes::DeleteTables(self.database.clone(), names)
+        let names: Vec<_> = plan.junk.iter().map(|j| j.name.clone()).collect();
+        Writes::DeleteTables(self.database.clone(), &names)
             .apply(&session.catalog, session.concurrency, &session.progress)
             .await
     }
@@ -453,7 +419,7 @@ impl Job for DeleteBadTables {
             rows,
             ..Text::default()
         };
-        Ok(Report::new(&body, text, run)?.exit(exit_status(!outcome.failed.is_empty())))
+        Report::of_writes(&body, text, run)
     }
 }
 

@@ -51,12 +51,7 @@ impl Command for Restore {
             header,
             entries,
         };
-        let options = Options {
-            aws: &self.aws,
-            run: &self.run,
-            backup: Some(&self.backup),
-            dry_run: self.dry_run,
-        };
+        let options = Options::new(&self.aws, &self.run, Some(&self.backup), self.dry_run);
         driver::run(&job, options).await
     }
 }

@@ -11,21 +11,22 @@ use crate::model::outcome::Outcome;
 use crate::model::table::TableId;
 use crate::progress::Progress;
 
-/// The writes of one step of a command.
+/// The writes of one step of a command. They borrow what the plan holds,
+/// so a big plan is not copied to be sent.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Writes {
+pub enum Writes<'a> {
     /// Partitions to create, defined whole.
-    CreatePartitions(TableId, Vec<PartitionImage>),
+    CreatePartitions(TableId, &'a [PartitionImage]),
     /// Partitions to replace with these definitions (matched by values).
-    UpdatePartitions(TableId, Vec<PartitionImage>),
+    UpdatePartitions(TableId, &'a [PartitionImage]),
     /// Partitions to delete, by values.
-    DeletePartitions(TableId, Vec<Vec<String>>),
+    DeletePartitions(TableId, &'a [Vec<String>]),
     /// Tables of a database to delete, by name (Glue deletes their
     /// partitions with them).
-    DeleteTables(String, Vec<String>),
+    DeleteTables(String, &'a [String]),
 }
 
-impl Writes {
+impl Writes<'_> {
     /// How many items the writes change.
     pub fn len(&self) -> usize {
         match self {

@@ -44,20 +44,16 @@ pub async fn apply_restore(
     let mut outcome = RestoreOutcome::default();
     restore_tables(catalog, plan, progress, &mut outcome).await;
     for (id, table_plan) in &plan.partitions {
+        let updates: Vec<_> = table_plan
+            .update
+            .iter()
+            .map(|(image, _)| image.clone())
+            .collect();
+        let deletes: Vec<_> = table_plan.delete.iter().map(|p| p.values.clone()).collect();
         let writes = [
-            Writes::CreatePartitions(id.clone(), table_plan.create.clone()),
-            Writes::UpdatePartitions(
-                id.clone(),
-                table_plan
-                    .update
-                    .iter()
-                    .map(|(image, _)| image.clone())
-                    .collect(),
-            ),
-            Writes::DeletePartitions(
-                id.clone(),
-                table_plan.delete.iter().map(|p| p.values.clone()).collect(),
-            ),
+            Writes::CreatePartitions(id.clone(), &table_plan.create),
+            Writes::UpdatePartitions(id.clone(), &updates),
+            Writes::DeletePartitions(id.clone(), &deletes),
         ];
         for write in writes.iter().filter(|w| !w.is_empty()) {
             let done = write.apply(catalog, concurrency, progress).await;
@@ -82,7 +78,7 @@ pub async fn apply_restore(
             .push(image.name.clone());
     }
     for (database, names) in by_database {
-        let done = Writes::DeleteTables(database.to_string(), names)
+        let done = Writes::DeleteTables(database.to_string(), &names)
             .apply(catalog, concurrency, progress)
             .await;
         outcome.tables_deleted += done.applied + done.already_done;
@@ -99,27 +95,26 @@ async fn restore_tables(
     progress: &dyn Progress,
     outcome: &mut RestoreOutcome,
 ) {
-    let failure = |name: &str, err: crate::Error| {
-        Failure::table(name, "RequestFailed", crate::error::full_message(&err))
-    };
-    for (database, image) in &plan.create_tables {
+    let creates = plan.create_tables.iter().map(|(db, t)| (db, t, true));
+    let updates = plan.update_tables.iter().map(|(db, t, _)| (db, t, false));
+    for (database, image, create) in creates.chain(updates) {
         if progress.should_stop() {
             outcome.not_attempted += 1;
             continue;
         }
-        match catalog.create_table(database, image).await {
-            Ok(()) => outcome.tables_created += 1,
-            Err(err) => outcome.failed_tables.push(failure(&image.name, err)),
-        }
-    }
-    for (database, image, _) in &plan.update_tables {
-        if progress.should_stop() {
-            outcome.not_attempted += 1;
-            continue;
-        }
-        match catalog.update_table(database, image).await {
+        let done = if create {
+            catalog.create_table(database, image).await
+        } else {
+            catalog.update_table(database, image).await
+        };
+        match done {
+            Ok(()) if create => outcome.tables_created += 1,
             Ok(()) => outcome.tables_updated += 1,
-            Err(err) => outcome.failed_tables.push(failure(&image.name, err)),
+            Err(err) => outcome.failed_tables.push(Failure::table(
+                &image.name,
+                "RequestFailed",
+                crate::error::full_message(&err),
+            )),
         }
     }
 }

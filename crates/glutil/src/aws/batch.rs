@@ -28,20 +28,19 @@ const TRANSIENT_CODES: &[&str] = &[
 pub(crate) struct BatchRule {
     /// Items per request: AWS's limit for the operation.
     pub size: usize,
-    /// Requests in flight at once.
-    pub concurrency: usize,
     /// The per-entry error code that means the write was already done.
     pub already_done: Option<&'static str>,
 }
 
-/// Writes `items` in batches as `rule` says. `key_of` names an item the
-/// way per-entry errors name it; `send` makes one request and returns its
-/// per-entry errors, or the request's own error as text. A request that
-/// fails outright fails only its own batch.
+/// Writes `items` in batches as `rule` says, `concurrency` requests in
+/// flight. `key_of` names an item the way per-entry errors name it; `send`
+/// makes one request and returns its per-entry errors, or the request's own
+/// error as text. A request that fails outright fails only its own batch.
 pub(crate) async fn write_in_batches<'a, T, K, F, Fut>(
     items: &'a [T],
     key_of: K,
     rule: BatchRule,
+    concurrency: usize,
     progress: &dyn Progress,
     send: F,
 ) -> Outcome
@@ -58,7 +57,7 @@ where
     let mut batches = stream::iter(items.chunks(rule.size.max(1)))
         .take_while(|_| futures::future::ready(!progress.should_stop()))
         .map(|chunk| write_batch(chunk.iter().collect(), key_of, rule.already_done, send))
-        .buffer_unordered(rule.concurrency.max(1));
+        .buffer_unordered(concurrency.max(1));
     while let Some(batch) = batches.next().await {
         done += batch.applied + batch.already_done + batch.failed.len() as u64;
         outcome.add(batch);

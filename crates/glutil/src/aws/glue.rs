@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
 use aws_sdk_glue::types::{
-    BatchUpdatePartitionRequestEntry, ErrorDetail, Partition, PartitionValueList, Segment,
+    BatchUpdatePartitionRequestEntry, ErrorDetail, Partition, PartitionError, PartitionValueList,
+    Segment,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -18,14 +19,28 @@ use crate::model::outcome::{Failure, Outcome};
 use crate::model::table::{PartitionKey, Table, TableEntry, TableName};
 use crate::progress::Progress;
 
-/// BatchCreatePartition takes at most 100 partitions per request.
-pub const CREATE_BATCH: usize = 100;
+/// BatchCreatePartition takes at most 100 partitions per request; a
+/// partition that already exists was made by someone else.
+const CREATE: BatchRule = BatchRule {
+    size: 100,
+    already_done: Some("AlreadyExistsException"),
+};
 /// BatchUpdatePartition takes at most 100 entries per request.
-pub const UPDATE_BATCH: usize = 100;
+const UPDATE: BatchRule = BatchRule {
+    size: 100,
+    already_done: None,
+};
+/// BatchDeletePartition takes at most 25 partitions per request; one that
+/// is gone already needs no delete.
+const DELETE: BatchRule = BatchRule {
+    size: 25,
+    already_done: Some("EntityNotFoundException"),
+};
 /// BatchDeleteTable takes at most 100 names per request.
-pub const TABLE_DELETE_BATCH: usize = 100;
-/// BatchDeletePartition takes at most 25 partitions per request.
-pub const DELETE_BATCH: usize = 25;
+const DELETE_TABLES: BatchRule = BatchRule {
+    size: 100,
+    already_done: Some("EntityNotFoundException"),
+};
 /// BatchGetPartition takes at most 1000 keys per request.
 pub const GET_BATCH: usize = 1000;
 /// GetPartitions splits a table into at most 10 segments read in parallel.
@@ -248,15 +263,11 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
-        let rule = BatchRule {
-            size: CREATE_BATCH,
-            concurrency,
-            already_done: Some("AlreadyExistsException"),
-        };
         write_in_batches(
             partitions,
             |p| p.values.as_slice(),
-            rule,
+            CREATE,
+            concurrency,
             progress,
             |batch| async move {
                 let inputs = batch.iter().map(|p| p.to_input()).collect();
@@ -269,12 +280,8 @@ impl Catalog {
                     .set_partition_input_list(Some(inputs))
                     .send()
                     .await
-                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
-                Ok(output
-                    .errors()
-                    .iter()
-                    .map(|e| entry_failure(e.partition_values().to_vec(), e.error_detail()))
-                    .collect())
+                    .map_err(request_failed)?;
+                Ok(partition_failures(output.errors()))
             },
         )
         .await
@@ -291,15 +298,11 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
-        let rule = BatchRule {
-            size: DELETE_BATCH,
-            concurrency,
-            already_done: Some("EntityNotFoundException"),
-        };
         write_in_batches(
             values,
             |v| v.as_slice(),
-            rule,
+            DELETE,
+            concurrency,
             progress,
             |batch| async move {
                 let keys = batch.iter().map(|v| value_list(v)).collect();
@@ -312,12 +315,8 @@ impl Catalog {
                     .set_partitions_to_delete(Some(keys))
                     .send()
                     .await
-                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
-                Ok(output
-                    .errors()
-                    .iter()
-                    .map(|e| entry_failure(e.partition_values().to_vec(), e.error_detail()))
-                    .collect())
+                    .map_err(request_failed)?;
+                Ok(partition_failures(output.errors()))
             },
         )
         .await
@@ -334,15 +333,11 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
-        let rule = BatchRule {
-            size: UPDATE_BATCH,
-            concurrency,
-            already_done: None,
-        };
         write_in_batches(
             partitions,
             |p| p.values.as_slice(),
-            rule,
+            UPDATE,
+            concurrency,
             progress,
             |batch| async move {
                 let entries = batch
@@ -364,7 +359,7 @@ impl Catalog {
                     .set_entries(Some(entries))
                     .send()
                     .await
-                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+                    .map_err(request_failed)?;
                 Ok(output
                     .errors()
                     .iter()
@@ -486,15 +481,11 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
-        let rule = BatchRule {
-            size: TABLE_DELETE_BATCH,
-            concurrency,
-            already_done: Some("EntityNotFoundException"),
-        };
         let mut outcome = write_in_batches(
             names,
             std::slice::from_ref,
-            rule,
+            DELETE_TABLES,
+            concurrency,
             progress,
             |batch| async move {
                 let names = batch.into_iter().cloned().collect();
@@ -506,7 +497,7 @@ impl Catalog {
                     .set_tables_to_delete(Some(names))
                     .send()
                     .await
-                    .map_err(|e| DisplayErrorContext(&e).to_string())?;
+                    .map_err(request_failed)?;
                 Ok(output
                     .errors()
                     .iter()
@@ -570,6 +561,23 @@ fn value_list(values: &[String]) -> PartitionValueList {
         .set_values(Some(values.to_vec()))
         .build()
         .expect("values are set")
+}
+
+/// A whole batch request's failure, for every entry in it.
+fn request_failed<E, R>(err: SdkError<E, R>) -> String
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    DisplayErrorContext(&err).to_string()
+}
+
+/// The per-entry errors of BatchCreatePartition and BatchDeletePartition.
+fn partition_failures(errors: &[PartitionError]) -> Vec<Failure> {
+    errors
+        .iter()
+        .map(|e| entry_failure(e.partition_values().to_vec(), e.error_detail()))
+        .collect()
 }
 
 /// The one place that reads Glue's per-entry error detail.
