@@ -5,9 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
-use glutil::backup::{write_backup, Entry, Header};
+use glutil::backup::{file_stamp, write_backup, Entry, Header};
 
 use crate::args::BackupArgs;
 use crate::session::Session;
@@ -30,10 +28,7 @@ pub fn default_dir(state_home: Option<OsString>, home: Option<OsString>) -> Opti
 /// A file name that says what wrote the backup, on what, and when:
 /// `delete-all-db.events-20261122T101500.123Z-4242.jsonl`.
 pub fn file_name(command: &str, target: &str, now: SystemTime, pid: u32) -> String {
-    let stamp = DateTime::from(now)
-        .fmt(Format::DateTime)
-        .unwrap_or_default()
-        .replace(['-', ':'], "");
+    let stamp = file_stamp(now);
     let target: String = target
         .chars()
         .map(|c| {

@@ -8,6 +8,7 @@ pub mod client;
 pub mod convert;
 pub mod glue;
 pub mod s3;
+pub mod write;
 
 pub use client::{Aws, AwsOptions, ClientSettings, DEFAULT_MAX_ATTEMPTS};
 pub use glue::{Catalog, Detail};

@@ -40,6 +40,14 @@ pub struct Header {
     pub catalog_id: Option<String>,
 }
 
+/// A compact UTC time for file names: `20261122T101500.123Z`.
+pub fn file_stamp(now: std::time::SystemTime) -> String {
+    DateTime::from(now)
+        .fmt(Format::DateTime)
+        .unwrap_or_default()
+        .replace(['-', ':'], "")
+}
+
 impl Header {
     /// A header for a command run now.
     pub fn new(command: &str, region: Option<String>, catalog_id: Option<String>) -> Self {
