@@ -12,7 +12,6 @@ use glutil::backup::Entry;
 use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
-use glutil::progress::Progress;
 use glutil::read::snapshot::{data_presence, read_whole};
 
 use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs};
@@ -330,7 +329,6 @@ impl Job for Delete<'_> {
     }
 
     async fn apply(&self, plan: &Chosen, session: &Session) -> Outcome {
-        session.progress.step("deleting partitions");
         let values: Vec<_> = plan.findings.iter().map(|f| f.values.clone()).collect();
         Writes::DeletePartitions(plan.table.id(), &values)
             .apply(&session.catalog, session.concurrency, &session.progress)

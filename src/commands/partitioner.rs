@@ -8,7 +8,6 @@ use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::scope::{Date, WalkScope};
 use glutil::model::{DiscoveredPartition, PartitionImage, S3Location, Table};
 use glutil::plan::create::plan_snapshot;
-use glutil::progress::Progress;
 use glutil::read::snapshot::read_scoped;
 
 use crate::args::{AwsArgs, BackupArgs, RunArgs, TableArgs};
@@ -127,7 +126,6 @@ impl Job for Args {
     }
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
-        session.progress.step("creating partitions");
         Writes::CreatePartitions(plan.table.id(), &plan.definitions)
             .apply(&session.catalog, session.concurrency, &session.progress)
             .await

@@ -11,7 +11,6 @@ use glutil::model::{PartitionImage, StoredPartition, Table, TableEntry};
 use glutil::plan::junk::{junk_tables, JunkTable};
 use glutil::plan::moves::{plan_moves, Move, MovePlan};
 use glutil::plan::storage::{plan_storage, StorageChange, StoragePlan};
-use glutil::progress::Progress;
 use glutil::read::restore::table_with_partitions;
 use glutil::read::snapshot::read_whole;
 
@@ -125,7 +124,6 @@ fn update_backup<'a>(
 
 /// Sends partition updates with the shared batching.
 async fn update(session: &Session, table: &Table, partitions: Vec<PartitionImage>) -> Outcome {
-    session.progress.step("updating partitions");
     Writes::UpdatePartitions(table.id(), &partitions)
         .apply(&session.catalog, session.concurrency, &session.progress)
         .await

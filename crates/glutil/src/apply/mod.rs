@@ -51,13 +51,15 @@ impl Writes<'_> {
         }
     }
 
-    /// Sends the writes, `concurrency` batches in flight.
+    /// Sends the writes, `concurrency` batches in flight, and says so on
+    /// the progress display.
     pub async fn apply(
         &self,
         catalog: &Catalog,
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
+        progress.step(self.step());
         match self {
             Writes::CreatePartitions(table, partitions) => {
                 catalog

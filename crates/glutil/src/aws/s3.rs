@@ -70,11 +70,6 @@ impl Bucket {
         }
     }
 
-    /// The bucket's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     fn request(&self, request: &ListRequest) -> ListObjectsV2FluentBuilder {
         self.s3
             .list_objects_v2()

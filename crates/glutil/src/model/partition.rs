@@ -39,11 +39,16 @@ pub struct StoredPartition {
 impl StoredPartition {
     /// The stored location as an S3 folder, if it is one.
     pub fn s3_location(&self) -> Option<S3Location> {
-        self.location
-            .as_deref()
-            .filter(|l| !l.trim().is_empty())
-            .and_then(|l| S3Location::parse(l).ok())
+        stored_s3_location(self.location.as_deref())
     }
+}
+
+/// A stored `StorageDescriptor.Location` as an S3 folder, if it is one (not
+/// empty, not another scheme).
+pub fn stored_s3_location(location: Option<&str>) -> Option<S3Location> {
+    location
+        .filter(|l| !l.trim().is_empty())
+        .and_then(|l| S3Location::parse(l).ok())
 }
 
 impl From<&PartitionImage> for StoredPartition {

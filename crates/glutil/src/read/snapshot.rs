@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::definition::PartitionImage;
 use crate::model::layout;
 use crate::model::location::S3Location;
-use crate::model::partition::StoredPartition;
+use crate::model::partition::{stored_s3_location, StoredPartition};
 use crate::model::scope::WalkScope;
 use crate::model::table::Table;
 use crate::progress::Progress;
@@ -153,11 +153,8 @@ pub async fn data_presence(
         has_data.insert(p.location.clone(), false);
     }
     let mut unseen: HashSet<S3Location> = HashSet::new();
-    for location in snapshot
-        .stored()
-        .iter()
-        .filter_map(StoredPartition::s3_location)
-    {
+    let locations = snapshot.partitions.iter().map(|p| p.location());
+    for location in locations.filter_map(stored_s3_location) {
         if has_data.contains_key(&location) {
             continue;
         }
