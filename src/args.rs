@@ -95,15 +95,10 @@ pub fn catalog_name(name: &str) -> Result<String, String> {
     }
 }
 
-/// Arguments every command that changes one table takes.
+/// The options every command that writes takes, after its own: where the
+/// backup goes, how to reach AWS, concurrency and output.
 #[derive(Debug, Clone, clap::Args)]
-pub struct TableWriteArgs {
-    /// The table to change.
-    #[command(flatten)]
-    pub table: TableArgs,
-    /// Print what would change; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+pub struct WriteArgs {
     /// Where the backup goes.
     #[command(flatten)]
     pub backup: BackupArgs,
@@ -113,6 +108,20 @@ pub struct TableWriteArgs {
     /// Concurrency and output.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Arguments every command that changes one table takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TableWriteArgs {
+    /// The table to change.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Backup, AWS and run options.
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// Where a command that writes keeps its backup.

@@ -9,7 +9,7 @@ use std::future::Future;
 use anyhow::Context;
 use glutil::backup::Entry;
 
-use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs};
+use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs, WriteArgs};
 use crate::output::{Report, Run};
 use crate::session::Session;
 
@@ -63,25 +63,29 @@ pub struct Options<'a> {
 }
 
 impl<'a> Options<'a> {
-    /// Options from a command's shared arguments; `backup` is `None` for
-    /// commands that never write.
-    pub fn new(
-        aws: &'a AwsArgs,
-        run: &'a RunArgs,
-        backup: Option<&'a BackupArgs>,
-        dry_run: bool,
-    ) -> Self {
+    /// The options of a command that writes.
+    pub fn new(write: &'a WriteArgs, dry_run: bool) -> Self {
+        Self {
+            aws: &write.aws,
+            run: &write.run,
+            backup: Some(&write.backup),
+            dry_run,
+        }
+    }
+
+    /// The options of a command that never writes.
+    pub fn read_only(aws: &'a AwsArgs, run: &'a RunArgs, dry_run: bool) -> Self {
         Self {
             aws,
             run,
-            backup,
+            backup: None,
             dry_run,
         }
     }
 
     /// The options of a command that changes one table.
     pub fn for_table(args: &'a TableWriteArgs) -> Self {
-        Self::new(&args.aws, &args.run, Some(&args.backup), args.dry_run)
+        Self::new(&args.write, args.dry_run)
     }
 }
 

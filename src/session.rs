@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use glutil::apply::Writes;
 use glutil::aws::{Aws, Catalog};
+use glutil::model::outcome::Outcome;
 
 use crate::args::{AwsArgs, RunArgs};
 use crate::output::Output;
@@ -47,6 +49,14 @@ impl Session {
             progress: TerminalProgress::new(run.quiet),
             concurrency: run.concurrency as usize,
         })
+    }
+
+    /// Sends a plan's writes with this session's catalog, concurrency and
+    /// progress bar.
+    pub async fn write(&self, writes: Writes<'_>) -> Outcome {
+        writes
+            .apply(&self.catalog, self.concurrency, &self.progress)
+            .await
     }
 
     /// Clears the progress bar and returns the requests sent so far,

@@ -100,7 +100,7 @@ pub struct DeleteAll {
 
 impl Command for ListMissing {
     async fn run(self) -> anyhow::Result<u8> {
-        let options = Options::new(&self.aws, &self.run, None, self.dry_run);
+        let options = Options::read_only(&self.aws, &self.run, self.dry_run);
         driver::run(&self, options).await
     }
 }
@@ -330,8 +330,8 @@ impl Job for Delete<'_> {
 
     async fn apply(&self, plan: &Chosen, session: &Session) -> Outcome {
         let values: Vec<_> = plan.findings.iter().map(|f| f.values.clone()).collect();
-        Writes::DeletePartitions(plan.table.id(), &values)
-            .apply(&session.catalog, session.concurrency, &session.progress)
+        session
+            .write(Writes::DeletePartitions(plan.table.id(), &values))
             .await
     }
 

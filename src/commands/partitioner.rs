@@ -10,7 +10,7 @@ use glutil::model::{DiscoveredPartition, PartitionImage, S3Location, Table};
 use glutil::plan::create::plan_snapshot;
 use glutil::read::snapshot::read_scoped;
 
-use crate::args::{AwsArgs, BackupArgs, RunArgs, TableArgs};
+use crate::args::{TableArgs, WriteArgs};
 use crate::driver::{self, Job, Options};
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
@@ -42,21 +42,14 @@ pub struct Args {
     /// keys (e.g. --prefix us-east-1 for a table keyed region/year/...).
     #[arg(long = "prefix", value_name = "VALUE")]
     pub prefix: Vec<String>,
-    /// Where the backup goes (it lists the partitions created, so that
-    /// `restore` can remove them).
+    /// Backup, AWS and run options.
     #[command(flatten)]
-    pub backup: BackupArgs,
-    /// How to reach AWS.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// Concurrency and output.
-    #[command(flatten)]
-    pub run: RunArgs,
+    pub write: WriteArgs,
 }
 
 impl Command for Args {
     async fn run(self) -> anyhow::Result<u8> {
-        let options = Options::new(&self.aws, &self.run, Some(&self.backup), self.dry_run);
+        let options = Options::new(&self.write, self.dry_run);
         driver::run(&self, options).await
     }
 }
@@ -126,8 +119,8 @@ impl Job for Args {
     }
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
-        Writes::CreatePartitions(plan.table.id(), &plan.definitions)
-            .apply(&session.catalog, session.concurrency, &session.progress)
+        session
+            .write(Writes::CreatePartitions(plan.table.id(), &plan.definitions))
             .await
     }
 

@@ -14,7 +14,7 @@ use glutil::plan::storage::{plan_storage, StorageChange, StoragePlan};
 use glutil::read::restore::table_with_partitions;
 use glutil::read::snapshot::read_whole;
 
-use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs};
+use crate::args::{TableWriteArgs, WriteArgs};
 use crate::driver::{self, Job, Options};
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
 use crate::session::Session;
@@ -64,16 +64,9 @@ pub struct DeleteBadTables {
     /// Print what would be deleted; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Where the backup goes (each table and all its partitions, since
-    /// Glue deletes them with the table).
+    /// Backup, AWS and run options.
     #[command(flatten)]
-    pub backup: BackupArgs,
-    /// How to reach AWS.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// Concurrency and output.
-    #[command(flatten)]
-    pub run: RunArgs,
+    pub write: WriteArgs,
 }
 
 impl Command for UpdatePartitions {
@@ -90,7 +83,7 @@ impl Command for UpdateStorage {
 
 impl Command for DeleteBadTables {
     async fn run(self) -> anyhow::Result<u8> {
-        let options = Options::new(&self.aws, &self.run, Some(&self.backup), self.dry_run);
+        let options = Options::new(&self.write, self.dry_run);
         driver::run(&self, options).await
     }
 }
@@ -124,8 +117,8 @@ fn update_backup<'a>(
 
 /// Sends partition updates with the shared batching.
 async fn update(session: &Session, table: &Table, partitions: Vec<PartitionImage>) -> Outcome {
-    Writes::UpdatePartitions(table.id(), &partitions)
-        .apply(&session.catalog, session.concurrency, &session.progress)
+    session
+        .write(Writes::UpdatePartitions(table.id(), &partitions))
         .await
 }
 
@@ -373,8 +366,8 @@ impl Job for DeleteBadTables {
 
     async fn apply(&self, plan: &JunkPlan, session: &Session) -> Outcome {
         let names: Vec<_> = plan.junk.iter().map(|j| j.name.clone()).collect();
-        Writes::DeleteTables(self.database.clone(), &names)
-            .apply(&session.catalog, session.concurrency, &session.progress)
+        session
+            .write(Writes::DeleteTables(self.database.clone(), &names))
             .await
     }
 

@@ -9,7 +9,7 @@ use glutil::plan::restore::{plan_restore, NotRestored, RestorePlan};
 use glutil::progress::Progress;
 use glutil::read::restore::{read_state, Wants};
 
-use crate::args::{AwsArgs, BackupArgs, RunArgs};
+use crate::args::WriteArgs;
 use crate::driver::{self, Job, Options};
 use crate::output::{outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
@@ -31,15 +31,9 @@ pub struct Restore {
     /// Print what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Where the backup of this restore goes.
+    /// Backup (of this restore), AWS and run options.
     #[command(flatten)]
-    pub backup: BackupArgs,
-    /// How to reach AWS.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// Concurrency and output.
-    #[command(flatten)]
-    pub run: RunArgs,
+    pub write: WriteArgs,
 }
 
 impl Command for Restore {
@@ -51,7 +45,7 @@ impl Command for Restore {
             header,
             entries,
         };
-        let options = Options::new(&self.aws, &self.run, Some(&self.backup), self.dry_run);
+        let options = Options::new(&self.write, self.dry_run);
         driver::run(&job, options).await
     }
 }
