@@ -16,6 +16,12 @@ const UPDATE_PARTITIONS: &str = env!("CARGO_BIN_EXE_update-partitions");
 const DELETE_BAD_TABLES: &str = env!("CARGO_BIN_EXE_delete-bad-tables");
 const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
 
+/// Rich partitions keyed `dt` = each number, in `dt=N/` folders under `root`.
+fn dt_inputs(days: std::ops::RangeInclusive<usize>, root: &str) -> Vec<PartitionInput> {
+    days.map(|d| rich_input(&strings(&[&d.to_string()]), &format!("{root}/dt={d}/"), d))
+        .collect()
+}
+
 /// A partition with every storage field set, custom parameters and
 /// timestamps: what a restore must give back exactly.
 fn rich_input(values: &[String], location: &str, n: usize) -> PartitionInput {
@@ -265,15 +271,7 @@ async fn updates_and_table_deletes_are_undone() {
         .await;
     let keys: Vec<String> = (1..=5).map(|d| format!("t/dt={d}/a.json")).collect();
     moto.put(&new, keys).await;
-    let inputs = (1..=5)
-        .map(|d| {
-            rich_input(
-                &strings(&[&d.to_string()]),
-                &format!("s3://old-bucket/t/dt={d}/"),
-                d,
-            )
-        })
-        .collect();
+    let inputs = dt_inputs(1..=5, "s3://old-bucket/t");
     moto.add_partition_inputs(&db, &table, inputs).await;
     let before = images(&moto, &db, &table).await;
     let path = backup_path("update");
@@ -323,15 +321,7 @@ async fn updates_and_table_deletes_are_undone() {
         .send()
         .await
         .unwrap();
-    let inputs = (1..=3)
-        .map(|d| {
-            rich_input(
-                &strings(&[&d.to_string()]),
-                &format!("s3://{bucket}/t/dt={d}/"),
-                d,
-            )
-        })
-        .collect();
+    let inputs = dt_inputs(1..=3, &format!("s3://{bucket}/t"));
     moto.add_partition_inputs(&db, &junk, inputs).await;
     let junk_before = moto
         .glue
