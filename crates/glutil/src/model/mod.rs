@@ -8,6 +8,7 @@ pub mod layout;
 pub mod location;
 pub mod outcome;
 pub mod partition;
+pub mod schema;
 pub mod scope;
 pub mod table;
 
