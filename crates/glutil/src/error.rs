@@ -86,6 +86,15 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A data file that should be Parquet cannot be read (a truncated or
+    /// corrupt footer). Nothing was changed.
+    #[error("{file}: {problem}; nothing was changed")]
+    CorruptFile {
+        /// The file's URL.
+        file: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A backup file cannot be read as one.
     #[error("backup file `{path}`{}: {problem}", line_part(*.line))]
     BadBackup {

@@ -70,6 +70,11 @@ impl Bucket {
         }
     }
 
+    /// The bucket's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     fn request(&self, request: &ListRequest) -> ListObjectsV2FluentBuilder {
         self.s3
             .list_objects_v2()
@@ -97,6 +102,44 @@ impl Bucket {
             bucket: self.name.clone(),
             prefix: request.prefix.clone(),
         }
+    }
+}
+
+impl Bucket {
+    /// The last `bytes` bytes of an object (the whole object when it is
+    /// smaller) and the object's size, with one ranged GET
+    /// (`Range: bytes=-N`); S3's `Content-Range` gives the size, so no HEAD
+    /// is needed.
+    pub async fn tail(&self, key: &str, bytes: u64) -> Result<(Vec<u8>, u64)> {
+        let failed = |source: crate::error::BoxError| Error::S3 {
+            operation: "GetObject",
+            bucket: self.name.clone(),
+            prefix: key.to_string(),
+            source,
+        };
+        let output = self
+            .s3
+            .get_object()
+            .bucket(&self.name)
+            .key(key)
+            .range(format!("bytes=-{bytes}"))
+            .send()
+            .await
+            .map_err(|e| failed(Box::new(e)))?;
+        let range_size = output
+            .content_range()
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|total| total.parse::<u64>().ok());
+        let body = output
+            .body
+            .collect()
+            .await
+            .map_err(|e| failed(Box::new(e)))?
+            .into_bytes()
+            .to_vec();
+        // Without a Content-Range the answer is the whole object.
+        let size = range_size.unwrap_or(body.len() as u64);
+        Ok((body, size))
     }
 }
 

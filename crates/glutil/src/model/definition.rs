@@ -386,6 +386,33 @@ pub struct TableImage {
 }
 
 impl TableImage {
+    /// A table with a name and nothing else set.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            database_name: None,
+            description: None,
+            owner: None,
+            create_time: None,
+            update_time: None,
+            last_access_time: None,
+            last_analyzed_time: None,
+            retention: 0,
+            storage_descriptor: None,
+            partition_keys: None,
+            view_original_text: None,
+            view_expanded_text: None,
+            table_type: None,
+            parameters: None,
+            created_by: None,
+            is_registered_with_lake_formation: false,
+            target_table: None,
+            catalog_id: None,
+            version_id: None,
+            federated_table: None,
+        }
+    }
+
     /// True when the two define the same table (the fields `TableInput`
     /// sets, absent lists and maps equal to empty ones).
     pub fn same_definition(&self, other: &TableImage) -> bool {

@@ -7,4 +7,5 @@ pub mod create;
 pub mod junk;
 pub mod moves;
 pub mod restore;
+pub mod schema;
 pub mod storage;

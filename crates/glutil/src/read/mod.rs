@@ -2,6 +2,7 @@
 //! snapshot of a table (definition, layout, catalog partitions, data
 //! presence), and the catalog state a backup is compared with. Reads only.
 
+pub mod files;
 pub mod parquet;
 pub mod restore;
 pub mod snapshot;
