@@ -8,6 +8,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing};
+use crate::commands::create_table::CreateTable;
 use crate::commands::partitioner;
 use crate::commands::repair::{DeleteBadTables, UpdatePartitions, UpdateStorage};
 use crate::commands::restore::Restore;
@@ -54,6 +55,8 @@ pub enum Subcommand {
     DeleteBadTables(DeleteBadTables),
     #[allow(missing_docs)]
     Restore(Restore),
+    #[allow(missing_docs)]
+    CreateTable(CreateTable),
     /// Prints shell completions for glutil to stdout.
     ///
     /// bash: glutil completions bash > ~/.local/share/bash-completion/completions/glutil;
@@ -78,6 +81,7 @@ impl Command for Glutil {
             Subcommand::UpdateStorage(c) => c.run().await,
             Subcommand::DeleteBadTables(c) => c.run().await,
             Subcommand::Restore(c) => c.run().await,
+            Subcommand::CreateTable(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,
                 // and a closed pipe must end quietly.

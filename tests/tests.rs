@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cleanup;
+mod create_table;
 mod faults;
 mod front;
 mod harness;

@@ -1,6 +1,7 @@
 //! One module per command; each binary in `bin/` runs one of them.
 
 pub mod cleanup;
+pub mod create_table;
 pub mod partitioner;
 pub mod repair;
 pub mod restore;

@@ -230,6 +230,18 @@ impl Moto {
         }
     }
 
+    /// Puts one object with the given bytes.
+    pub async fn put_bytes(&self, bucket: &str, key: &str, bytes: Vec<u8>) {
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .unwrap();
+    }
+
     pub async fn database(&self, name: &str) -> String {
         let db = unique(name).replace('-', "_");
         self.glue
@@ -496,4 +508,52 @@ pub fn hourly_keys(prefix: &str, days: u32, hive: bool) -> Vec<String> {
 
 pub fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|s| s.to_string()).collect()
+}
+
+/// Each fixture file's name and its columns' (name, Glue type).
+pub type FixtureColumns = Vec<(String, Vec<(String, String)>)>;
+/// The fixtures' folder and columns.
+pub type Fixtures = (std::path::PathBuf, FixtureColumns);
+
+/// The Parquet fixtures (tests/fixtures/parquet_files.py, written once per
+/// test run with pyarrow): their folder, and for each file the Glue type of
+/// each column, in file order, as the script says they must map.
+pub fn parquet_fixtures() -> &'static Fixtures {
+    static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let dir = std::env::temp_dir().join(unique("glutil-parquet"));
+        let out = Command::new(lab_python())
+            .arg(repo_root().join("tests/fixtures/parquet_files.py"))
+            .arg(&dir)
+            .output()
+            .expect("run tests/fixtures/parquet_files.py");
+        assert!(
+            out.status.success(),
+            "parquet_files.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let files = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let columns = v["columns"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|pair| {
+                        let text = |i: usize| pair[i].as_str().unwrap().to_string();
+                        (text(0), text(1))
+                    })
+                    .collect();
+                (v["file"].as_str().unwrap().to_string(), columns)
+            })
+            .collect();
+        (dir, files)
+    })
+}
+
+/// The bytes of one Parquet fixture.
+pub fn parquet_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(parquet_fixtures().0.join(name)).unwrap()
 }

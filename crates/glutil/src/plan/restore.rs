@@ -149,14 +149,27 @@ pub fn plan_restore(wants: &Wants, state: &CatalogState) -> RestorePlan {
                 continue;
             }
         };
-        plan.not_restored
-            .extend(wants_here.keys().map(|values| NotRestored {
-                table: id.qualified(),
-                values: values.clone(),
-                reason: reason.into(),
-            }));
+        // Partitions the run created go with the table restore deletes;
+        // only those it wants back cannot be restored.
+        let deleted_with_table = |want: &Want| fate_deletes(wants, id, exists, want);
+        plan.not_restored.extend(
+            wants_here
+                .iter()
+                .filter(|(_, want)| !deleted_with_table(want))
+                .map(|(values, _)| NotRestored {
+                    table: id.qualified(),
+                    values: values.clone(),
+                    reason: reason.into(),
+                }),
+        );
     }
     plan
+}
+
+/// True when a partition the run created goes away with its table, which
+/// restore deletes because the same run created it.
+fn fate_deletes(wants: &Wants, id: &TableId, exists: bool, want: &Want) -> bool {
+    matches!(want, Want::Absent(_)) && wants.fate(id, exists) == Fate::Deleted
 }
 
 /// One table's partition changes: re-create what is gone, revert what
@@ -329,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn a_created_table_is_deleted_whole_and_its_partitions_are_not_restored_one_by_one() {
+    fn a_created_table_is_deleted_whole_with_the_partitions_created_in_it() {
         let t = id("t");
         let entries = [
             Entry::CreateTable {
@@ -337,6 +350,9 @@ mod tests {
                 table: table("t"),
             },
             Entry::create_partition(&t, &image("1", "s3://b/t/1/")),
+            // A partition the backup wants back cannot come back in a
+            // table restore deletes.
+            Entry::delete_partition(&t, &image("7", "s3://b/t/7/")),
         ];
         let wants = Wants::from_entries(&entries);
         assert_eq!(wants.partitions_to_read(&t, true), PartitionRead::All);
@@ -349,7 +365,8 @@ mod tests {
             "backed up whole"
         );
         assert!(!plan.partitions.contains_key(&t));
-        assert_eq!(plan.not_restored.len(), 1);
+        assert_eq!(plan.not_restored.len(), 1, "{:?}", plan.not_restored);
+        assert_eq!(plan.not_restored[0].values, ["7"]);
         assert!(plan.not_restored[0].reason.contains("deletes the table"));
         let backup = plan.backup_entries();
         assert_eq!(backup.len(), 3, "the table and both partitions");

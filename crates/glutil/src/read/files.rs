@@ -82,17 +82,38 @@ pub fn file_layout(prefix: &S3Location, objects: Vec<Object>) -> Result<FileLayo
             .or_default()
             .push(object);
     }
-    if first_at_depth.len() > 1 {
-        let examples: Vec<String> = first_at_depth
-            .iter()
-            .map(|(depth, url)| format!("{url} (depth {depth})"))
-            .collect();
-        return Err(format!(
-            "data files sit at different folder depths: {}; every file must be the same number of folders below the prefix",
-            examples.join(" and ")
-        ));
+    same_depth(&first_at_depth)?;
+    layout.levels = level_keys(level_examples)?;
+    for files in layout.folders.values_mut() {
+        files.sort_by(|a, b| a.key.cmp(&b.key));
     }
-    for (level, names) in level_examples.into_iter().enumerate() {
+    Ok(layout)
+}
+
+/// Fails, with one file of each depth, when files sit at different
+/// depths.
+fn same_depth(first_at_depth: &BTreeMap<usize, String>) -> Result<(), String> {
+    if first_at_depth.len() <= 1 {
+        return Ok(());
+    }
+    let examples: Vec<String> = first_at_depth
+        .iter()
+        .map(|(depth, url)| format!("{url} (depth {depth})"))
+        .collect();
+    Err(format!(
+        "data files sit at different folder depths: {}; every file must be the same number of folders below the prefix",
+        examples.join(" and ")
+    ))
+}
+
+/// Each level's Hive key name (or `None` for flat folders), from one
+/// example file per kind of folder seen at that level; two kinds at one
+/// level are an error showing both.
+fn level_keys(
+    levels: Vec<BTreeMap<Option<String>, String>>,
+) -> Result<Vec<Option<String>>, String> {
+    let mut keys = Vec::new();
+    for (level, names) in levels.into_iter().enumerate() {
         if names.len() > 1 {
             let examples: Vec<String> = names
                 .iter()
@@ -107,12 +128,9 @@ pub fn file_layout(prefix: &S3Location, objects: Vec<Object>) -> Result<FileLayo
                 examples.join(" and ")
             ));
         }
-        layout.levels.push(names.into_keys().next().flatten());
+        keys.push(names.into_keys().next().flatten());
     }
-    for files in layout.folders.values_mut() {
-        files.sort_by(|a, b| a.key.cmp(&b.key));
-    }
-    Ok(layout)
+    Ok(keys)
 }
 
 /// Every object under the prefix (all pages).
