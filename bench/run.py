@@ -1,4 +1,5 @@
-"""Benchmark glutil (this project) against glutil 1.0.0 on the moto lab.
+"""Benchmark glutil (this project) against glutil 1.0.0 (and create-table
+against aws-sdk-pandas) on the moto lab.
 
 For every case and every tool, a fresh lab is started and seeded in-process
 with identical data, the tool runs once, and the lab reports what it was
@@ -10,6 +11,7 @@ Run it through bench/run.sh, which builds the binaries and the venv.
 """
 
 import argparse
+import base64
 import datetime
 import json
 import os
@@ -117,6 +119,76 @@ def seed_hourly(lab: Lab, days: int, in_catalog: bool, data: str = "all") -> dic
     return names
 
 
+# aws-sdk-pandas' way to define a table from Parquet files: read every
+# file's metadata, then create the table and its partitions.
+PANDAS_PEER = """
+import sys
+import awswrangler as wr
+path, database, table = sys.argv[1:4]
+wr.s3.store_parquet_metadata(path=path, database=database, table=table, dataset=True)
+"""
+
+
+def wide_parquet(columns: int, rows: int = 500) -> bytes:
+    """One Parquet file `columns` wide (a billing export is about 93), of
+    the common types, snappy-compressed."""
+    import datetime as dt
+    import io
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kinds = [
+        (pa.int64(), lambda i: i),
+        (pa.float64(), lambda i: i * 0.5),
+        (pa.string(), lambda i: f"value-{i % 97}"),
+        (pa.bool_(), lambda i: i % 2 == 0),
+        (pa.timestamp("us"), lambda i: dt.datetime(2024, 1, 1) + dt.timedelta(seconds=i)),
+        (pa.date32(), lambda i: dt.date(2024, 1, 1) + dt.timedelta(days=i % 365)),
+        (pa.int32(), lambda i: i % 1000),
+        (pa.decimal128(12, 2), lambda i: Decimal(i) / 100),
+    ]
+    arrays, names = [], []
+    for c in range(columns):
+        arrow_type, value = kinds[c % len(kinds)]
+        arrays.append(pa.array([value(i) for i in range(rows)], type=arrow_type))
+        names.append(f"col_{c:03d}")
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), out, compression="snappy")
+    return out.getvalue()
+
+
+def seed_parquet(lab: Lab, days: int, files: int, columns: int) -> dict:
+    """A daily Hive-partitioned Parquet dataset and an empty database."""
+    names = {"bucket": "bench-data", "database": "bench", "table": "billing"}
+    body = base64.b64encode(wide_parquet(columns)).decode()
+    start = datetime.date(2024, 1, 1)
+    keys = [
+        f"billing/dt={start + datetime.timedelta(days=d):%Y-%m-%d}/part-{n:05d}.snappy.parquet"
+        for d in range(days)
+        for n in range(files)
+    ]
+    lab.call(
+        "/_lab/seed",
+        [
+            {"op": "objects", "bucket": names["bucket"], "keys": keys, "body_b64": body},
+            {"op": "database", "database": names["database"]},
+        ],
+    )
+    names["location"] = f"s3://{names['bucket']}/billing/"
+    return names
+
+
+def command_for(tool: str, case: dict, names: dict) -> list[str]:
+    if tool == "aws-sdk-pandas":
+        return [sys.executable, "-c", PANDAS_PEER, names["location"], names["database"], names["table"]]
+    if tool == "glutil 1.0.0":
+        return [str(PEER), *case["peer_args"], names["database"], names["table"]]
+    location = [names["location"]] if "location" in names else []
+    return [str(OURS / case["binary"]), names["database"], names["table"], *location, "-q", *case.get("our_args", [])]
+
+
 def run_tool(command: list[str], env: dict) -> dict:
     started = time.monotonic()
     out_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"glutil-bench-{os.getpid()}.out"
@@ -141,7 +213,10 @@ def run_tool(command: list[str], env: dict) -> dict:
 
 def measure(tool: str, case: dict, latency_ms: float) -> dict:
     with Lab(latency_ms) as lab:
-        names = seed_hourly(lab, case["days"], case["in_catalog"], case.get("data", "all"))
+        if case.get("seed") == "parquet":
+            names = seed_parquet(lab, case["days"], case["files"], case["columns"])
+        else:
+            names = seed_hourly(lab, case["days"], case["in_catalog"], case.get("data", "all"))
         lab.call("/_lab/reset", {})
         env = dict(os.environ)
         env.update(
@@ -154,19 +229,20 @@ def measure(tool: str, case: dict, latency_ms: float) -> dict:
             }
         )
         env.pop("AWS_PROFILE", None)
+        env["WR_S3_ENDPOINT_URL"] = lab.url
+        env["WR_GLUE_ENDPOINT_URL"] = lab.url
         # Our writes back up what they change first (that cost is measured);
         # the backups go to a scratch folder, not the user's state folder.
         state = tempfile.mkdtemp(prefix="glutil-bench-state-")
         env["XDG_STATE_HOME"] = state
-        if tool == "glutil 1.0.0":
-            command = [str(PEER), *case["peer_args"], names["database"], names["table"]]
-        else:
-            command = [str(OURS / case["binary"]), names["database"], names["table"], "-q", *case.get("our_args", [])]
-        result = run_tool(command, env)
+        result = run_tool(command_for(tool, case, names), env)
         shutil.rmtree(state, ignore_errors=True)
         stats = lab.call("/_lab/stats")
-        partitions = lab.call(f"/_lab/partitions?database={names['database']}&table={names['table']}")["partitions"]
+        query = f"database={names['database']}&table={names['table']}"
+        table = lab.call(f"/_lab/table?{query}")
+        partitions = lab.call(f"/_lab/partitions?{query}")["partitions"] if table else []
     result.update(stats)
+    result["table"] = table
     result["catalog_partitions"] = len(partitions)
     prefix = case.get("expect_locations_under")
     if prefix and sum(1 for p in partitions if (p["location"] or "").startswith(prefix)) != len(partitions):
@@ -223,6 +299,17 @@ CASES = {
         "expect_partitions": 720,
         "expect_locations_under": "s3://bench-data/moved/",
     },
+    "create-table-365d": {
+        "title": "create-table, 365 daily Hive partitions x 4 Parquet files, 93 columns, empty database",
+        "seed": "parquet",
+        "days": 365,
+        "files": 4,
+        "columns": 93,
+        "binary": "create-table",
+        "peer": "aws-sdk-pandas",
+        "expect_partitions": 365,
+        "same_table": True,
+    },
     "delete-all-1y": {
         "title": "delete-all, one year hourly (8,760 partitions)",
         "days": 365,
@@ -236,7 +323,8 @@ CASES = {
 
 
 def report(name: str, case: dict, results: dict, latency_ms: float) -> None:
-    peer, ours = results["glutil 1.0.0"], results["glutil (rust)"]
+    peer_name = case.get("peer", "glutil 1.0.0")
+    peer, ours = results[peer_name], results["glutil (rust)"]
     print(f"\n== {name}: {case['title']}; latency {latency_ms:g} ms per request")
     print(
         f"   {'':14} {'wall s':>8} {'cpu s':>6} {'requests':>9} {'rounds':>7} {'bound s':>8}"
@@ -244,6 +332,8 @@ def report(name: str, case: dict, results: dict, latency_ms: float) -> None:
     )
     for tool, r in results.items():
         right = r["catalog_partitions"] == case["expect_partitions"] and r["exit_code"] == 0 and r["output_ok"]
+        if case.get("same_table"):
+            right = right and r["table"] == peer["table"] and r["table"] is not None
         ok = "ok" if right else "WRONG"
         ratio = r["wall_s"] / r["bound_s"] if r["bound_s"] else float("nan")
         print(
@@ -254,9 +344,15 @@ def report(name: str, case: dict, results: dict, latency_ms: float) -> None:
     print(
         f"   speedup: {peer['wall_s'] / ours['wall_s']:.1f}x;"
         f" round-trip bounds: {peer['bound_s'] / ours['bound_s']:.0f}x apart;"
-        f" moto CPU: glutil {peer['server_cpu_s']:.2f} s, ours {ours['server_cpu_s']:.2f} s"
+        f" moto CPU: {peer_name} {peer['server_cpu_s']:.2f} s, ours {ours['server_cpu_s']:.2f} s"
     )
-    print(f"   {'requests per operation':30} {'glutil 1.0.0':>12} {'ours':>8}   moto service s: {'glutil':>7} {'ours':>7}")
+    if case.get("same_table"):
+        columns = len((ours["table"] or {}).get("columns", []))
+        same = "the same table" if ours["table"] == peer["table"] else "DIFFERENT tables"
+        print(f"   {peer_name} and ours wrote {same} ({columns} columns)")
+        read = lambda r: r["bytes_out"].get("S3:GetObject", 0) / 1e6
+        print(f"   S3 bytes read: {peer_name} {read(peer):.1f} MB, ours {read(ours):.1f} MB")
+    print(f"   {'requests per operation':30} {peer_name[:12]:>12} {'ours':>8}   moto service s: {'peer':>7} {'ours':>7}")
     for op in sorted(set(peer["counts"]) | set(ours["counts"])):
         print(
             f"   {op:30} {peer['counts'].get(op, 0):12d} {ours['counts'].get(op, 0):8d}"
@@ -286,7 +382,7 @@ def main() -> None:
     for name in chosen:
         case = CASES[name]
         results = {}
-        for tool in ("glutil 1.0.0", "glutil (rust)"):
+        for tool in (case.get("peer", "glutil 1.0.0"), "glutil (rust)"):
             results[tool] = measure(tool, case, args.latency_ms)
         report(name, case, results, args.latency_ms)
         everything[name] = results
