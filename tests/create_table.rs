@@ -168,6 +168,15 @@ async fn hive_partitions_evolve_and_junk_is_skipped_and_counted() {
     assert_eq!(r.code, 0, "{r:?}");
     let json = r.json();
     assert_eq!(json["created"], 3);
+    let input = &json["table_input"];
+    assert_eq!(input["TableType"], "EXTERNAL_TABLE");
+    assert_eq!(
+        input["StorageDescriptor"]["SerdeInfo"]["Parameters"]["serialization.format"],
+        "1"
+    );
+    assert_eq!(input["StorageDescriptor"]["Columns"][0]["Name"], "id");
+    assert_eq!(input["Parameters"]["compressionType"], "zstd");
+    assert_eq!(input["PartitionKeys"][1]["Type"], "string");
     assert_eq!(json["files"]["footers_read"], 3);
     let skipped = json["files"]["skipped"].as_object().unwrap();
     let count: u64 = skipped.values().map(|v| v.as_u64().unwrap()).sum();

@@ -386,7 +386,7 @@ impl CreateTable {
             location: &self.location,
             dry_run: run.dry_run,
             exists: plan.existing.is_some(),
-            table_input: &plan.table,
+            table_input: table_input(&plan.table),
             added_columns: plan
                 .changes
                 .as_ref()
@@ -567,6 +567,54 @@ fn rows(plan: &Plan, run: &Run<Done>) -> Vec<Row> {
     rows
 }
 
+/// The table as Glue's `TableInput` JSON (`aws glue create-table
+/// --table-input` takes it): PascalCase field names, none of the fields
+/// Glue sets itself, parameter maps as they are.
+fn table_input(table: &TableImage) -> serde_json::Value {
+    let input = TableImage {
+        database_name: None,
+        create_time: None,
+        update_time: None,
+        created_by: None,
+        is_registered_with_lake_formation: false,
+        catalog_id: None,
+        version_id: None,
+        ..table.clone()
+    };
+    pascal_case(serde_json::to_value(input).unwrap_or_default(), false)
+}
+
+/// Renames object keys from snake_case to PascalCase, except inside maps
+/// of user data (parameters).
+fn pascal_case(value: serde_json::Value, user_map: bool) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(key, v)| {
+                    let is_map = key == "parameters" || key.ends_with("_maps");
+                    let key = if user_map {
+                        key
+                    } else {
+                        key.split('_')
+                            .map(|w| {
+                                let mut c = w.chars();
+                                c.next()
+                                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                                    .unwrap_or_default()
+                            })
+                            .collect()
+                    };
+                    (key, pascal_case(v, is_map))
+                })
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(|v| pascal_case(v, false)).collect())
+        }
+        other => other,
+    }
+}
+
 /// The `create-table` JSON document.
 #[derive(serde::Serialize)]
 struct Body<'a> {
@@ -576,7 +624,7 @@ struct Body<'a> {
     location: &'a S3Location,
     dry_run: bool,
     exists: bool,
-    table_input: &'a TableImage,
+    table_input: serde_json::Value,
     added_columns: Vec<String>,
     widened_columns: Vec<(String, String, String)>,
     kept_columns: Vec<String>,
