@@ -257,6 +257,21 @@ async fn flat_folders_take_named_keys_or_are_numbered_like_a_crawler_s() {
             ("month".to_string(), "int".to_string())
         ]
     );
+    // One footer per folder by default; --all-files reads every one.
+    moto.put_bytes(
+        &bucket,
+        "f/2024/01/c.parquet",
+        parquet_fixture("v1.parquet"),
+    )
+    .await;
+    let footers = |extra: &[&str]| {
+        let mut args = vec![db.as_str(), "sampled", location.as_str(), "--dry-run"];
+        args.extend(extra);
+        args.extend(["--output", "json"]);
+        run(CREATE_TABLE, &args).json()["files"]["footers_read"].clone()
+    };
+    assert_eq!(footers(&[]), 2);
+    assert_eq!(footers(&["--all-files"]), 3);
     let bad = run(
         CREATE_TABLE,
         &[&db, "three", &location, "--partition-keys", "a,b,c"],
