@@ -389,6 +389,19 @@ async fn update_appends_and_widens_columns_and_restore_reverts_it() {
     assert_eq!(refused.code, 2, "{refused:?}");
     assert!(refused.stderr.contains("--update"), "{}", refused.stderr);
 
+    let elsewhere = run(
+        CREATE_TABLE,
+        &[&db, "events", &format!("s3://{bucket}/other/"), "--update"],
+    );
+    assert_eq!(elsewhere.code, 2, "{elsewhere:?}");
+    assert!(
+        elsewhere
+            .stderr
+            .contains("--update reads the files at the table's location"),
+        "{}",
+        elsewhere.stderr
+    );
+
     let path = backup_path("ct-update");
     let r = run(
         CREATE_TABLE,

@@ -6,7 +6,7 @@ use crate::harness::{backup_path, run, strings, Moto};
 const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
 
 /// Every single binary by its command name.
-const BINARIES: [(&str, &str); 9] = [
+const BINARIES: [(&str, &str); 10] = [
     ("partitioner", env!("CARGO_BIN_EXE_partitioner")),
     ("list-missing", env!("CARGO_BIN_EXE_list-missing")),
     ("delete-missing", env!("CARGO_BIN_EXE_delete-missing")),
@@ -16,6 +16,7 @@ const BINARIES: [(&str, &str); 9] = [
     ("update-storage", env!("CARGO_BIN_EXE_update-storage")),
     ("delete-bad-tables", env!("CARGO_BIN_EXE_delete-bad-tables")),
     ("restore", env!("CARGO_BIN_EXE_restore")),
+    ("create-table", env!("CARGO_BIN_EXE_create-table")),
 ];
 
 fn binary(name: &str) -> &'static str {

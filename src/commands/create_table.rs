@@ -133,6 +133,7 @@ impl Job for CreateTable {
             ))
             .into());
         }
+        self.check_location(existing.as_ref())?;
         let bucket = session.aws.bucket(self.location.bucket());
         session.progress.step("listing the files");
         let objects = list_all(&bucket, &self.location).await?;
@@ -281,6 +282,22 @@ fn updated(
 }
 
 impl CreateTable {
+    /// `--update` reads the files at the table's own location: another
+    /// folder is a mistake worth stopping for.
+    fn check_location(&self, existing: Option<&TableImage>) -> anyhow::Result<()> {
+        let stored = existing
+            .and_then(|t| t.storage_descriptor.as_ref())
+            .and_then(|sd| sd.location.as_deref());
+        match stored.map(S3Location::parse) {
+            Some(Ok(location)) if location != self.location => Err(glutil::Error::InvalidInput(format!(
+                "table `{}.{}` is at {location}, not {}; --update reads the files at the table's location",
+                self.database, self.table, self.location
+            ))
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     /// The partition keys: Hive folder names, else --partition-keys, else
     /// `partition_N` with a note saying how to name them.
     fn keys(&self, layout: &FileLayout) -> anyhow::Result<(Vec<KeyColumn>, Option<String>)> {
