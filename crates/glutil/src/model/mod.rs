@@ -3,6 +3,7 @@
 //! folder-layout rules and the walk's scope. No AWS types and no I/O: every
 //! other step speaks in these.
 
+pub mod athena;
 pub mod definition;
 pub mod layout;
 pub mod location;
@@ -10,6 +11,7 @@ pub mod outcome;
 pub mod partition;
 pub mod schema;
 pub mod scope;
+pub mod sql;
 pub mod table;
 
 pub use definition::{PartitionImage, StorageImage, TableImage};

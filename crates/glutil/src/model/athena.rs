@@ -1,0 +1,238 @@
+//! Athena results as plain data: cells typed by `ColumnInfo.Type`, the
+//! tab-packed rows of DESCRIBE, the rows of SHOW PARTITIONS, CSV cells, the
+//! cost of a query and how long to wait between polls.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::model::layout::unescape_path_name;
+
+/// A cell as JSON, typed by its column's Athena type: integers and floats
+/// as numbers (NaN and infinities as strings), booleans as booleans,
+/// decimals as exact strings, everything else as Athena printed it. A cell
+/// without a value is null, apart from an empty string.
+pub fn typed_value(athena_type: &str, cell: Option<&str>) -> Value {
+    let Some(text) = cell else {
+        return Value::Null;
+    };
+    let base = athena_type
+        .split(['(', '<'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match base.as_str() {
+        "tinyint" | "smallint" | "integer" | "int" | "bigint" => text
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(text)),
+        "float" | "real" | "double" => match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => Value::from(n),
+            _ => Value::from(text),
+        },
+        "boolean" => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            other => Value::from(other),
+        },
+        _ => Value::from(text),
+    }
+}
+
+/// One column of a DESCRIBE result.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DescribedColumn {
+    /// The column's name.
+    pub name: String,
+    /// Its type, as Athena printed it.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Its comment, if any.
+    pub comment: Option<String>,
+    /// True for a partition key (listed again under `# Partition
+    /// Information`).
+    pub partition_key: bool,
+}
+
+/// Parses DESCRIBE's rows: one value each, `name<TAB>type<TAB>comment`,
+/// with `#` section lines and blank lines between. A column listed again
+/// under `# Partition Information` is a partition key.
+pub fn parse_describe<'a>(rows: impl IntoIterator<Item = &'a str>) -> Vec<DescribedColumn> {
+    let mut columns: Vec<DescribedColumn> = Vec::new();
+    let mut in_partitions = false;
+    for row in rows {
+        let trimmed = row.trim();
+        if trimmed.starts_with('#') {
+            // `# col_name ...` heads the columns of the current section.
+            let lower = trimmed.to_ascii_lowercase();
+            if !lower.starts_with("# col_name") {
+                in_partitions = lower.contains("partition information");
+            }
+            continue;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        let mut parts = row.split('\t').map(str::trim);
+        let name = parts.next().unwrap_or_default().to_string();
+        let type_name = parts.next().unwrap_or_default().to_string();
+        let comment = parts.next().filter(|c| !c.is_empty()).map(str::to_string);
+        if in_partitions {
+            if let Some(existing) = columns.iter_mut().find(|c| c.name == name) {
+                existing.partition_key = true;
+                continue;
+            }
+        }
+        columns.push(DescribedColumn {
+            name,
+            type_name,
+            comment,
+            partition_key: in_partitions,
+        });
+    }
+    columns
+}
+
+/// Parses one row of SHOW PARTITIONS (`year=2024/month=01`) into key and
+/// value pairs, values unescaped as Hive escapes them.
+pub fn parse_partition_row(row: &str) -> Vec<(String, String)> {
+    row.trim()
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((key, value)) => (unescape_path_name(key), unescape_path_name(value)),
+            None => (String::new(), unescape_path_name(part)),
+        })
+        .collect()
+}
+
+/// A CSV field by RFC 4180: quoted when it holds a comma, a quote or a line
+/// break (quotes doubled). NULL is an empty field; an empty string is `""`,
+/// so the two stay apart.
+pub fn csv_field(cell: Option<&str>) -> String {
+    match cell {
+        None => String::new(),
+        Some("") => "\"\"".to_string(),
+        Some(text) if text.contains([',', '"', '\n', '\r']) => {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        }
+        Some(text) => text.to_string(),
+    }
+}
+
+/// Athena's price: $5 per TB scanned, rounded up to the next MB, at least
+/// 10 MB per query (binary units, as AWS bills data).
+pub fn estimated_cost_usd(bytes_scanned: u64) -> f64 {
+    const MB: u64 = 1 << 20;
+    const TB: f64 = (1u64 << 40) as f64;
+    let billed = bytes_scanned.div_ceil(MB).max(10) * MB;
+    billed as f64 / TB * 5.0
+}
+
+/// How long to wait before poll number `attempt` (0-based): from about
+/// 200 ms, growing by half each time, capped near 5 s, with jitter in
+/// [50%, 100%] of the step so many clients do not poll in step. `jitter`
+/// is a number in [0, 1).
+pub fn poll_delay(attempt: u32, jitter: f64) -> Duration {
+    let step = (200.0 * 1.5f64.powi(attempt.min(20) as i32)).min(5_000.0);
+    Duration::from_millis((step * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn cells_are_typed_by_their_column() {
+        assert_eq!(typed_value("integer", Some("42")), json!(42));
+        assert_eq!(
+            typed_value("bigint", Some("-9007199254740993")),
+            json!(-9007199254740993i64)
+        );
+        assert_eq!(typed_value("double", Some("1.5")), json!(1.5));
+        assert_eq!(typed_value("double", Some("NaN")), json!("NaN"));
+        assert_eq!(typed_value("real", Some("Infinity")), json!("Infinity"));
+        assert_eq!(typed_value("boolean", Some("true")), json!(true));
+        assert_eq!(
+            typed_value("decimal(38,2)", Some("12345678901234567890.12")),
+            json!("12345678901234567890.12")
+        );
+        assert_eq!(typed_value("varchar", Some("")), json!(""));
+        assert_eq!(typed_value("varchar", None), Value::Null);
+        assert_eq!(
+            typed_value("timestamp", Some("2024-01-01 00:00:00.000")),
+            json!("2024-01-01 00:00:00.000")
+        );
+        assert_eq!(
+            typed_value("array(varchar)", Some("[a, b]")),
+            json!("[a, b]")
+        );
+        assert_eq!(typed_value("integer", None), Value::Null);
+    }
+
+    #[test]
+    fn describe_rows_become_columns_and_partition_keys() {
+        let rows = [
+            "id                  \tbigint              \tthe id",
+            "name                \tstring              \t",
+            "year                \tstring              \t",
+            "",
+            "# Partition Information",
+            "# col_name            \tdata_type           \tcomment",
+            "",
+            "year                \tstring              \t",
+        ];
+        let columns = parse_describe(rows);
+        assert_eq!(columns.len(), 3);
+        assert_eq!(columns[0].name, "id");
+        assert_eq!(columns[0].type_name, "bigint");
+        assert_eq!(columns[0].comment.as_deref(), Some("the id"));
+        assert_eq!(columns[1].comment, None);
+        assert!(!columns[1].partition_key);
+        assert!(columns[2].partition_key);
+    }
+
+    #[test]
+    fn partition_rows_are_unescaped_pairs() {
+        assert_eq!(
+            parse_partition_row("year=2024/ts=2024-01-01 00%3A00"),
+            [
+                ("year".to_string(), "2024".to_string()),
+                ("ts".to_string(), "2024-01-01 00:00".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_keeps_null_and_empty_apart() {
+        assert_eq!(csv_field(None), "");
+        assert_eq!(csv_field(Some("")), "\"\"");
+        assert_eq!(csv_field(Some("plain")), "plain");
+        assert_eq!(csv_field(Some("a,b")), "\"a,b\"");
+        assert_eq!(csv_field(Some("say \"hi\"")), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field(Some("two\nlines")), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn cost_has_a_10_mb_minimum_and_rounds_up_to_the_mb() {
+        let ten_mb = 10.0 * (1u64 << 20) as f64 / (1u64 << 40) as f64 * 5.0;
+        assert_eq!(estimated_cost_usd(0), ten_mb);
+        assert_eq!(estimated_cost_usd(1), ten_mb);
+        assert_eq!(estimated_cost_usd(1 << 40), 5.0);
+        assert_eq!(
+            estimated_cost_usd((1 << 40) + 1),
+            (((1u64 << 20) + 1) as f64) * (1u64 << 20) as f64 / (1u64 << 40) as f64 * 5.0
+        );
+    }
+
+    #[test]
+    fn polls_back_off_from_200_ms_to_about_5_s_with_jitter() {
+        assert_eq!(poll_delay(0, 0.999_999), Duration::from_millis(199));
+        assert_eq!(poll_delay(0, 0.0), Duration::from_millis(100));
+        assert!(poll_delay(3, 1.0) > poll_delay(2, 1.0));
+        assert_eq!(poll_delay(50, 1.0), Duration::from_millis(5_000));
+        assert_eq!(poll_delay(50, 0.0), Duration::from_millis(2_500));
+    }
+}

@@ -1,0 +1,144 @@
+//! SQL scripts as Athena runs them: one statement at a time. Splitting a
+//! file on `;` must skip the semicolons inside strings, quoted identifiers
+//! and comments.
+
+/// The statements of a script, in order, trimmed; statements that hold only
+/// comments or white space are left out. A string or comment left open at
+/// the end is an error naming where it starts (line and column, 1-based).
+pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut has_code = false;
+    let mut chars = script.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            ';' => {
+                if has_code {
+                    statements.push(current.trim().to_string());
+                }
+                current.clear();
+                has_code = false;
+                continue;
+            }
+            '\'' | '"' | '`' => {
+                let end = closing_quote(script, at, c).ok_or_else(|| {
+                    format!(
+                        "a {} opened at {} is never closed",
+                        quote_name(c),
+                        position(script, at)
+                    )
+                })?;
+                current.push_str(&script[at..end]);
+                has_code = true;
+                while chars.peek().is_some_and(|(i, _)| *i < end) {
+                    chars.next();
+                }
+                continue;
+            }
+            '-' if script[at..].starts_with("--") => {
+                let end = script[at..].find('\n').map_or(script.len(), |n| at + n);
+                current.push_str(&script[at..end]);
+                while chars.peek().is_some_and(|(i, _)| *i < end) {
+                    chars.next();
+                }
+                continue;
+            }
+            '/' if script[at..].starts_with("/*") => {
+                let end = script[at + 2..]
+                    .find("*/")
+                    .map(|n| at + 2 + n + 2)
+                    .ok_or_else(|| {
+                        format!(
+                            "a comment opened at {} is never closed",
+                            position(script, at)
+                        )
+                    })?;
+                current.push_str(&script[at..end]);
+                while chars.peek().is_some_and(|(i, _)| *i < end) {
+                    chars.next();
+                }
+                continue;
+            }
+            c if !c.is_whitespace() => has_code = true,
+            _ => {}
+        }
+        current.push(c);
+    }
+    if has_code {
+        statements.push(current.trim().to_string());
+    }
+    Ok(statements)
+}
+
+/// The byte just past the quote that closes the one at `start`; a doubled
+/// quote (`'it''s'`) is part of the text.
+fn closing_quote(script: &str, start: usize, quote: char) -> Option<usize> {
+    let bytes = script.as_bytes();
+    let q = quote as u8;
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == q {
+            if bytes.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn quote_name(quote: char) -> &'static str {
+    match quote {
+        '\'' => "string",
+        '"' => "quoted identifier",
+        _ => "backtick identifier",
+    }
+}
+
+/// `line L, column C` of a byte offset.
+fn position(script: &str, at: usize) -> String {
+    let before = &script[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_split_on_semicolons_outside_strings_identifiers_and_comments() {
+        let script = "SELECT 'a;b' AS \"x;y\", `c;d` FROM t; -- one; two\n\
+                      /* block; comment */ SHOW PARTITIONS t;\n\
+                      SELECT 'it''s; fine'";
+        let statements = split_statements(script).unwrap();
+        assert_eq!(
+            statements,
+            [
+                "SELECT 'a;b' AS \"x;y\", `c;d` FROM t",
+                "-- one; two\n/* block; comment */ SHOW PARTITIONS t",
+                "SELECT 'it''s; fine'"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_and_comment_only_statements_are_left_out() {
+        let statements =
+            split_statements(";;\n-- a note; not code\n SELECT 1 ;\n/* trailing */").unwrap();
+        // A comment before a statement stays with it.
+        assert_eq!(statements, ["-- a note; not code\n SELECT 1"]);
+        assert!(split_statements("  \n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn unclosed_strings_and_comments_say_where_they_start() {
+        let err = split_statements("SELECT 1;\nSELECT 'oops").unwrap_err();
+        assert_eq!(err, "a string opened at line 2, column 8 is never closed");
+        let err = split_statements("SELECT /* open").unwrap_err();
+        assert!(err.contains("comment opened at line 1, column 8"), "{err}");
+    }
+}
