@@ -9,60 +9,46 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
     let mut statements = Vec::new();
     let mut current = String::new();
     let mut has_code = false;
-    let mut chars = script.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            ';' => {
-                if has_code {
-                    statements.push(current.trim().to_string());
-                }
-                current.clear();
-                has_code = false;
-                continue;
+    let mut at = 0;
+    while let Some(c) = script[at..].chars().next() {
+        let rest = &script[at..];
+        if c == ';' {
+            if has_code {
+                statements.push(current.trim().to_string());
             }
-            '\'' | '"' | '`' => {
-                let end = closing_quote(script, at, c).ok_or_else(|| {
+            current.clear();
+            has_code = false;
+            at += 1;
+            continue;
+        }
+        let (end, code) = match c {
+            '\'' | '"' | '`' => (
+                closing_quote(script, at, c).ok_or_else(|| {
                     format!(
                         "a {} opened at {} is never closed",
                         quote_name(c),
                         position(script, at)
                     )
-                })?;
-                current.push_str(&script[at..end]);
-                has_code = true;
-                while chars.peek().is_some_and(|(i, _)| *i < end) {
-                    chars.next();
-                }
-                continue;
+                })?,
+                true,
+            ),
+            '-' if rest.starts_with("--") => {
+                (rest.find('\n').map_or(script.len(), |n| at + n), false)
             }
-            '-' if script[at..].starts_with("--") => {
-                let end = script[at..].find('\n').map_or(script.len(), |n| at + n);
-                current.push_str(&script[at..end]);
-                while chars.peek().is_some_and(|(i, _)| *i < end) {
-                    chars.next();
-                }
-                continue;
-            }
-            '/' if script[at..].starts_with("/*") => {
-                let end = script[at + 2..]
-                    .find("*/")
-                    .map(|n| at + 2 + n + 2)
-                    .ok_or_else(|| {
-                        format!(
-                            "a comment opened at {} is never closed",
-                            position(script, at)
-                        )
-                    })?;
-                current.push_str(&script[at..end]);
-                while chars.peek().is_some_and(|(i, _)| *i < end) {
-                    chars.next();
-                }
-                continue;
-            }
-            c if !c.is_whitespace() => has_code = true,
-            _ => {}
-        }
-        current.push(c);
+            '/' if rest.starts_with("/*") => (
+                rest[2..].find("*/").map(|n| at + n + 4).ok_or_else(|| {
+                    format!(
+                        "a comment opened at {} is never closed",
+                        position(script, at)
+                    )
+                })?,
+                false,
+            ),
+            c => (at + c.len_utf8(), !c.is_whitespace()),
+        };
+        has_code |= code;
+        current.push_str(&script[at..end]);
+        at = end;
     }
     if has_code {
         statements.push(current.trim().to_string());
