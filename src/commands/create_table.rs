@@ -146,20 +146,7 @@ impl Job for CreateTable {
             .into());
         }
         let (keys, note) = self.keys(&layout)?;
-        let sample = layout.sample(self.all_files);
-        session
-            .progress
-            .step(&format!("reading {} footers", sample.len()));
-        let footers = read_footers(&bucket, &sample, session.concurrency).await?;
-        if footers.schemas.is_empty() {
-            return Err(glutil::Error::InvalidInput(format!(
-                "no Parquet files under {}",
-                self.location
-            ))
-            .into());
-        }
-        let merged =
-            merge(&footers.schemas).map_err(|c| glutil::Error::InvalidInput(c.to_string()))?;
+        let (footers, merged) = self.read_schema(session, &layout).await?;
         let fresh = crawler_table(&self.table, &self.location, &merged, &keys);
         let (table, changes) = match &existing {
             None => (fresh, None),
@@ -282,6 +269,27 @@ fn updated(
 }
 
 impl CreateTable {
+    /// Reads the sampled footers and merges their schemas.
+    async fn read_schema(
+        &self,
+        session: &Session,
+        layout: &FileLayout,
+    ) -> anyhow::Result<(Footers, glutil::plan::schema::MergedSchema)> {
+        let bucket = session.aws.bucket(self.location.bucket());
+        let sample = layout.sample(self.all_files);
+        session
+            .progress
+            .step(&format!("reading {} footers", sample.len()));
+        let footers = read_footers(&bucket, &sample, session.concurrency).await?;
+        if footers.schemas.is_empty() {
+            let problem = format!("no Parquet files under {}", self.location);
+            return Err(glutil::Error::InvalidInput(problem).into());
+        }
+        let merged =
+            merge(&footers.schemas).map_err(|c| glutil::Error::InvalidInput(c.to_string()))?;
+        Ok((footers, merged))
+    }
+
     /// `--update` reads the files at the table's own location: another
     /// folder is a mistake worth stopping for.
     fn check_location(&self, existing: Option<&TableImage>) -> anyhow::Result<()> {
