@@ -111,10 +111,9 @@ pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
         outcome,
         requests: session.finish(),
         writes: options.backup.is_some(),
+        json: session.output.format == crate::args::OutputFormat::Json,
     };
-    let report = job
-        .report(&plan, &run)
-        .context("writing the report to stdout")?;
+    let report = job.report(&plan, &run).context("rendering the report")?;
     session
         .output
         .print(&report)

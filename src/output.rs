@@ -51,9 +51,9 @@ impl Output {
     /// Prints a report as text or JSON, then its warning on stderr.
     pub fn print(&self, report: &Report) -> io::Result<()> {
         let mut out = BufWriter::new(io::stdout().lock());
-        match self.format {
-            OutputFormat::Json => writeln!(out, "{}", report.json)?,
-            OutputFormat::Text => report.text.write(&mut out, self)?,
+        match &report.view {
+            View::Json(json) => writeln!(out, "{json}")?,
+            View::Text(text) => text.write(&mut out, self)?,
         }
         out.flush()?;
         if let Some(warning) = &report.warning {
@@ -77,6 +77,8 @@ pub struct Run<O> {
     pub requests: BTreeMap<String, u64>,
     /// The command can write, so its JSON names the backup (even if none).
     pub writes: bool,
+    /// The report goes out as JSON (`--output json`), not as text.
+    pub json: bool,
 }
 
 impl<O> Run<O> {
@@ -98,14 +100,21 @@ impl<O> Run<O> {
 /// A command's result, ready to print.
 #[derive(Debug)]
 pub struct Report {
-    /// The text view.
-    pub text: Text,
-    /// The JSON view, rendered.
-    pub json: String,
+    /// The view `--output` asked for; only that one is built.
+    pub view: View,
     /// A line for stderr after the report, if any.
     pub warning: Option<String>,
     /// The exit code.
     pub exit: u8,
+}
+
+/// A report for people or for scripts.
+#[derive(Debug)]
+pub enum View {
+    /// Lines and an aligned summary.
+    Text(Text),
+    /// One JSON document, rendered.
+    Json(String),
 }
 
 /// Every JSON report: the command's own fields, then the backup (for
@@ -120,20 +129,29 @@ struct Envelope<'a, B> {
 }
 
 impl Report {
-    /// A report from the command's JSON body and text, with the backup and
-    /// requests of `run` added to both.
-    pub fn new<B: serde::Serialize, O>(body: &B, mut text: Text, run: &Run<O>) -> io::Result<Self> {
-        let json = serde_json::to_string_pretty(&Envelope {
-            body,
-            backup: run.writes.then_some(run.backup.as_deref()),
-            requests: &run.requests,
-        })?;
-        let backup = run.backup.as_ref().map(|p| p.display().to_string());
-        text.rows.push(Row::field("backup", backup));
-        text.dry_run = run.dry_run;
+    /// A report from the command's JSON body or its text (whichever
+    /// `--output` asked for; the other is never built), with the backup and
+    /// the requests of `run` added.
+    pub fn new<B: serde::Serialize, O>(
+        body: &B,
+        text: impl FnOnce() -> Text,
+        run: &Run<O>,
+    ) -> io::Result<Self> {
+        let view = if run.json {
+            View::Json(serde_json::to_string_pretty(&Envelope {
+                body,
+                backup: run.writes.then_some(run.backup.as_deref()),
+                requests: &run.requests,
+            })?)
+        } else {
+            let mut text = text();
+            let backup = run.backup.as_ref().map(|p| p.display().to_string());
+            text.rows.push(Row::field("backup", backup));
+            text.dry_run = run.dry_run;
+            View::Text(text)
+        };
         Ok(Self {
-            text,
-            json,
+            view,
             warning: None,
             exit: crate::EXIT_OK,
         })
@@ -142,7 +160,7 @@ impl Report {
     /// The report of a run of batched writes: exit 1 when some failed.
     pub fn of_writes<B: serde::Serialize>(
         body: &B,
-        text: Text,
+        text: impl FnOnce() -> Text,
         run: &Run<Outcome>,
     ) -> io::Result<Self> {
         let failed = !run.outcome.failed.is_empty();

@@ -208,7 +208,7 @@ impl Job for ListMissing {
             examined: plan.examined,
             missing: &plan.findings,
         };
-        let text = Text {
+        let text = || Text {
             always: plan
                 .findings
                 .iter()
@@ -361,7 +361,7 @@ impl Job for Delete<'_> {
             run.written(outcome.failed.len()),
             outcome.not_attempted,
         ));
-        let text = Text {
+        let text = || Text {
             planned: plan
                 .findings
                 .iter()

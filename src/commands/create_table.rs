@@ -224,7 +224,7 @@ impl Job for CreateTable {
 
     fn report(&self, plan: &Plan, run: &Run<Done>) -> std::io::Result<Report> {
         let body = self.body(plan, run);
-        let mut report = Report::new(&body, self.text(plan, run), run)?;
+        let mut report = Report::new(&body, || self.text(plan, run), run)?;
         report.warning = plan.note.clone();
         let failed = run.outcome.table_error.is_some() || !run.outcome.partitions.failed.is_empty();
         Ok(report.exit(crate::exit_status(failed)))

@@ -142,7 +142,7 @@ impl Job for Args {
             empty_folders: plan.empty_folders,
             folders_listed: plan.folders_listed,
         };
-        let mut report = Report::of_writes(&body, text(&body, run), run)?;
+        let mut report = Report::of_writes(&body, || text(&body, run), run)?;
         if !plan.conflicts.is_empty() {
             report.warning = Some(format!(
                 "{} partition value set(s) are claimed by more than one folder and were not created; see the conflicts above",

@@ -195,7 +195,7 @@ impl Job for UpdatePartitions {
             Row::shown("not found", moves.not_found.len()),
         ];
         rows.extend(update_rows(run));
-        let text = Text {
+        let text = || Text {
             planned: moves
                 .moves
                 .iter()
@@ -293,7 +293,7 @@ impl Job for UpdateStorage {
                 .map(|(field, count)| Row::Detail(field.to_string(), count.to_string())),
         );
         rows.extend(update_rows(run));
-        let text = Text {
+        let text = || Text {
             planned: storage
                 .changes
                 .iter()
@@ -404,7 +404,7 @@ impl Job for DeleteBadTables {
             run.written(outcome.failed.len()),
             outcome.not_attempted,
         ));
-        let text = Text {
+        let text = || Text {
             always,
             title: format!("delete-bad-tables {}{}", self.database, run.mode()),
             rows,

@@ -108,7 +108,7 @@ impl Job for RestoreJob<'_> {
         let incomplete = !outcome.failed.is_empty()
             || !outcome.failed_tables.is_empty()
             || !plan.not_restored.is_empty();
-        Ok(Report::new(&body, text(&body, run), run)?.exit(exit_status(incomplete)))
+        Ok(Report::new(&body, || text(&body, run), run)?.exit(exit_status(incomplete)))
     }
 }
 

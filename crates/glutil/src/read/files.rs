@@ -189,10 +189,13 @@ pub async fn read_footers(
                     Ok(Footer::Schema(schema)) => return Ok((url, Ok(schema))),
                     Ok(Footer::NotParquet(why)) => return Ok((url, Err(why))),
                     Ok(Footer::NeedsBytes(n)) if n > want => want = n,
+                    // S3 gave fewer bytes than asked for: a file problem
+                    // (exit 1), like a corrupt footer, not bad input.
                     Ok(Footer::NeedsBytes(_)) => {
-                        return Err(Error::InvalidInput(format!(
-                            "{url}: the footer could not be read whole"
-                        )))
+                        return Err(Error::CorruptFile {
+                            file: url,
+                            problem: "its footer could not be read whole".into(),
+                        })
                     }
                     Err(problem) => return Err(Error::CorruptFile { file: url, problem }),
                 }
