@@ -86,6 +86,28 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// An Athena request failed after its retries.
+    #[error("Athena {operation}{} failed", target_part(target))]
+    Athena {
+        /// The Athena operation.
+        operation: &'static str,
+        /// The query execution id, or what was sent.
+        target: String,
+        /// The SDK error.
+        #[source]
+        source: BoxError,
+    },
+    /// Athena refused a request as invalid (an unknown query execution id,
+    /// a statement it cannot parse, an unknown workgroup).
+    #[error("Athena {operation}{} was refused: {message}", target_part(target))]
+    AthenaRejected {
+        /// The Athena operation.
+        operation: &'static str,
+        /// The query execution id, or what was sent.
+        target: String,
+        /// Athena's reason.
+        message: String,
+    },
     /// A data file that should be Parquet cannot be read (a truncated or
     /// corrupt footer). Nothing was changed.
     #[error("{file}: {problem}; nothing was changed")]
@@ -116,6 +138,14 @@ pub enum Error {
     },
 }
 
+fn target_part(target: &str) -> String {
+    if target.is_empty() {
+        String::new()
+    } else {
+        format!(" on `{target}`")
+    }
+}
+
 fn line_part(line: usize) -> String {
     if line == 0 {
         String::new()
@@ -140,6 +170,7 @@ impl Error {
                 | Error::InvalidInput(_)
                 | Error::Config(_)
                 | Error::BadBackup { .. }
+                | Error::AthenaRejected { .. }
         )
     }
 }

@@ -1,4 +1,4 @@
-//! The one place that builds Glue and S3 clients: profile, region, endpoint,
+//! The one place that builds Glue, S3 and Athena clients: profile, region, endpoint,
 //! retries, path-style S3, catalog id, and a count of requests sent.
 
 use std::collections::BTreeMap;
@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use crate::aws::athena::Athena;
 use crate::aws::glue::Catalog;
 use crate::aws::s3::Bucket;
 use crate::error::{Error, Result};
@@ -92,11 +93,12 @@ impl ClientSettings {
     }
 }
 
-/// Glue and S3 clients that share one configuration.
+/// Glue, S3 and Athena clients that share one configuration.
 #[derive(Debug, Clone)]
 pub struct Aws {
     glue: aws_sdk_glue::Client,
     s3: aws_sdk_s3::Client,
+    athena: aws_sdk_athena::Client,
     /// The catalog id to pass to Glue, if any.
     pub catalog_id: Option<String>,
     /// The settings in use.
@@ -109,6 +111,11 @@ impl Aws {
     /// The Glue Data Catalog through these clients.
     pub fn catalog(&self) -> Catalog {
         Catalog::new(self.glue.clone(), self.catalog_id.clone())
+    }
+
+    /// Athena through these clients.
+    pub fn athena(&self) -> Athena {
+        Athena::new(self.athena.clone())
     }
 
     /// Listings of one bucket through these clients.
@@ -148,13 +155,18 @@ impl Aws {
             .retry_config(settings.retry_config())
             .force_path_style(settings.force_path_style)
             .interceptor(requests.clone());
+        let mut athena = aws_sdk_athena::config::Builder::from(sdk)
+            .retry_config(settings.retry_config())
+            .interceptor(requests.clone());
         if let Some(endpoint) = &settings.endpoint_url {
             glue = glue.endpoint_url(endpoint);
             s3 = s3.endpoint_url(endpoint);
+            athena = athena.endpoint_url(endpoint);
         }
         Ok(Self {
             glue: aws_sdk_glue::Client::from_conf(glue.build()),
             s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            athena: aws_sdk_athena::Client::from_conf(athena.build()),
             catalog_id: options.catalog_id.clone(),
             settings,
             requests,

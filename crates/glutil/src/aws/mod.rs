@@ -1,8 +1,9 @@
 //! The edge where glutil meets AWS: the one client factory, the Glue Data
-//! Catalog and S3 listings, the batching routine, and the conversions
+//! Catalog, S3 listings, Athena, the batching routine, and the conversions
 //! between the SDK's types and the model's. Nothing outside this module
 //! names the SDK.
 
+pub mod athena;
 pub mod batch;
 pub mod client;
 pub mod convert;
@@ -10,6 +11,7 @@ pub mod glue;
 pub mod s3;
 pub mod write;
 
+pub use athena::{Athena, QueryContext};
 pub use client::{Aws, AwsOptions, ClientSettings, DEFAULT_MAX_ATTEMPTS};
 pub use glue::{Catalog, Detail};
 pub use s3::Bucket;

@@ -59,25 +59,37 @@ pub struct DescribedColumn {
 /// with `#` section lines and blank lines between. A column listed again
 /// under `# Partition Information` is a partition key.
 pub fn parse_describe<'a>(rows: impl IntoIterator<Item = &'a str>) -> Vec<DescribedColumn> {
+    #[derive(PartialEq)]
+    enum Section {
+        Columns,
+        Partitions,
+        Other,
+    }
     let mut columns: Vec<DescribedColumn> = Vec::new();
-    let mut in_partitions = false;
+    let mut section = Section::Columns;
     for row in rows {
         let trimmed = row.trim();
         if trimmed.starts_with('#') {
-            // `# col_name ...` heads the columns of the current section.
+            // `# col_name ...` heads the columns of the current section;
+            // any other `#` line starts a section.
             let lower = trimmed.to_ascii_lowercase();
             if !lower.starts_with("# col_name") {
-                in_partitions = lower.contains("partition information");
+                section = if lower.contains("partition information") {
+                    Section::Partitions
+                } else {
+                    Section::Other
+                };
             }
             continue;
         }
-        if trimmed.is_empty() {
+        if trimmed.is_empty() || section == Section::Other {
             continue;
         }
         let mut parts = row.split('\t').map(str::trim);
         let name = parts.next().unwrap_or_default().to_string();
         let type_name = parts.next().unwrap_or_default().to_string();
         let comment = parts.next().filter(|c| !c.is_empty()).map(str::to_string);
+        let in_partitions = section == Section::Partitions;
         if in_partitions {
             if let Some(existing) = columns.iter_mut().find(|c| c.name == name) {
                 existing.partition_key = true;
@@ -139,6 +151,148 @@ pub fn poll_delay(attempt: u32, jitter: f64) -> Duration {
     Duration::from_millis((step * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64)
 }
 
+/// Where a query is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueryState {
+    /// Waiting for capacity.
+    Queued,
+    /// Running.
+    Running,
+    /// Finished with results.
+    Succeeded,
+    /// Finished with an error (the reason is in [`QueryStatus::reason`]).
+    Failed,
+    /// Stopped before it finished.
+    Cancelled,
+}
+
+impl QueryState {
+    /// Parses Athena's name for a state; `None` for one this build does not
+    /// know.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "QUEUED" => Self::Queued,
+            "RUNNING" => Self::Running,
+            "SUCCEEDED" => Self::Succeeded,
+            "FAILED" => Self::Failed,
+            "CANCELLED" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// Athena's name for the state.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Queued => "QUEUED",
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// True once the query will not change any more.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// What GetQueryExecution says about one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryStatus {
+    /// The query execution id.
+    pub id: String,
+    /// The SQL as Athena received it.
+    pub query: String,
+    /// Its state.
+    pub state: QueryState,
+    /// Why it failed or was cancelled, as Athena says.
+    pub reason: Option<String>,
+    /// `DML`, `DDL` or `UTILITY`.
+    pub statement_type: Option<String>,
+    /// Bytes scanned so far.
+    pub bytes_scanned: u64,
+    /// Engine time, in milliseconds.
+    pub engine_ms: u64,
+    /// Time spent queued, in milliseconds.
+    pub queue_ms: u64,
+    /// Where Athena wrote the results.
+    pub output_location: Option<String>,
+}
+
+/// One column of a result set, from `ColumnInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResultColumn {
+    /// Its name (label).
+    pub name: String,
+    /// Its Athena type (`varchar`, `decimal`, `array(integer)`, ...).
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Precision, for decimals and strings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<i32>,
+    /// Scale, for decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<i32>,
+}
+
+/// A row of cells; `None` is NULL.
+pub type ResultRow = Vec<Option<String>>;
+
+/// One page of GetQueryResults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResultPage {
+    /// The result set's columns.
+    pub columns: Vec<ResultColumn>,
+    /// The rows on this page, the header row included when Athena sends
+    /// one.
+    pub rows: Vec<ResultRow>,
+    /// The token for the next page, if there is one.
+    pub next_token: Option<String>,
+}
+
+/// True when the first row of a result is a header: only statements that
+/// return a result set (`DML`: SELECT, WITH, ...) get one. DESCRIBE and
+/// SHOW (`UTILITY`) and `DDL` do not.
+pub fn has_header_row(statement_type: Option<&str>) -> bool {
+    statement_type.is_some_and(|t| t.eq_ignore_ascii_case("DML"))
+}
+
+/// What a result's rows hold, which decides how they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultShape {
+    /// Columns as `ColumnInfo` describes them.
+    Rows,
+    /// DESCRIBE's tab-packed rows: parsed into name, type, comment and
+    /// partition key.
+    Describe,
+    /// SHOW PARTITIONS' `key=value/...` rows: parsed into one column per
+    /// key.
+    Partitions,
+}
+
+impl ResultShape {
+    /// The shape of a statement's result, from its text and type: only a
+    /// statement without a result set (not `DML`) can be a DESCRIBE or SHOW
+    /// PARTITIONS; DESCRIBE FORMATTED and EXTENDED stay rows.
+    pub fn of(sql: &str, statement_type: Option<&str>) -> Self {
+        if has_header_row(statement_type) {
+            return Self::Rows;
+        }
+        let words: Vec<String> = crate::model::sql::leading_words(sql, 2)
+            .into_iter()
+            .map(|w| w.to_ascii_uppercase())
+            .collect();
+        match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["DESCRIBE" | "DESC", "FORMATTED" | "EXTENDED" | "INPUT" | "OUTPUT"] => Self::Rows,
+            ["DESCRIBE" | "DESC", ..] => Self::Describe,
+            ["SHOW", "PARTITIONS"] => Self::Partitions,
+            _ => Self::Rows,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +337,9 @@ mod tests {
             "# col_name            \tdata_type           \tcomment",
             "",
             "year                \tstring              \t",
+            "",
+            "# Detailed Table Information",
+            "Database:           \tdb                  \t",
         ];
         let columns = parse_describe(rows);
         assert_eq!(columns.len(), 3);
@@ -192,6 +349,25 @@ mod tests {
         assert_eq!(columns[1].comment, None);
         assert!(!columns[1].partition_key);
         assert!(columns[2].partition_key);
+    }
+
+    #[test]
+    fn only_dml_has_a_header_row_and_shapes_follow_the_statement() {
+        assert!(has_header_row(Some("DML")));
+        assert!(!has_header_row(Some("UTILITY")));
+        assert!(!has_header_row(Some("DDL")));
+        assert!(!has_header_row(None));
+        let shape = |sql, t| ResultShape::of(sql, Some(t));
+        assert_eq!(
+            shape("-- c\ndescribe db.t", "UTILITY"),
+            ResultShape::Describe
+        );
+        assert_eq!(shape("DESCRIBE FORMATTED t", "UTILITY"), ResultShape::Rows);
+        assert_eq!(shape("SHOW PARTITIONS t", "DDL"), ResultShape::Partitions);
+        assert_eq!(shape("SHOW TABLES", "UTILITY"), ResultShape::Rows);
+        assert_eq!(shape("SELECT 1", "DML"), ResultShape::Rows);
+        assert_eq!(QueryState::parse("FAILED"), Some(QueryState::Failed));
+        assert!(QueryState::Cancelled.is_final() && !QueryState::Running.is_final());
     }
 
     #[test]

@@ -56,6 +56,36 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
     Ok(statements)
 }
 
+/// The statement without the comments and white space before its first
+/// word: what is sent to Athena, whose DDL parser has rejected leading
+/// comments.
+pub fn without_leading_comments(sql: &str) -> &str {
+    let mut rest = sql;
+    loop {
+        let trimmed = rest.trim_start();
+        if let Some(comment) = trimmed.strip_prefix("--") {
+            rest = comment.find('\n').map_or("", |n| &comment[n + 1..]);
+        } else if let Some(comment) = trimmed.strip_prefix("/*") {
+            match comment.find("*/") {
+                Some(n) => rest = &comment[n + 2..],
+                None => return trimmed,
+            }
+        } else {
+            return trimmed;
+        }
+    }
+}
+
+/// Up to `n` leading words of a statement (letters, digits and `_`),
+/// after its comments: enough to tell a DESCRIBE from a SELECT.
+pub fn leading_words(sql: &str, n: usize) -> Vec<&str> {
+    without_leading_comments(sql)
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .collect()
+}
+
 /// The byte just past the quote that closes the one at `start`; a doubled
 /// quote (`'it''s'`) is part of the text.
 fn closing_quote(script: &str, start: usize, quote: char) -> Option<usize> {
@@ -118,6 +148,20 @@ mod tests {
         // A comment before a statement stays with it.
         assert_eq!(statements, ["-- a note; not code\n SELECT 1"]);
         assert!(split_statements("  \n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn leading_comments_are_not_part_of_the_first_words() {
+        let sql = "-- list them\n /* all */ DESCRIBE db.t";
+        assert_eq!(without_leading_comments(sql), "DESCRIBE db.t");
+        assert_eq!(leading_words(sql, 2), ["DESCRIBE", "db"]);
+        assert_eq!(
+            leading_words("show partitions t", 2),
+            ["show", "partitions"]
+        );
+        assert_eq!(leading_words("SELECT(1)", 3), ["SELECT", "1"]);
+        assert_eq!(leading_words("DESC\n\t t", 2), ["DESC", "t"]);
+        assert_eq!(without_leading_comments("/* open"), "/* open");
     }
 
     #[test]

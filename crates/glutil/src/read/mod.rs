@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod parquet;
+pub mod query;
 pub mod restore;
 pub mod snapshot;
 pub mod walk;
