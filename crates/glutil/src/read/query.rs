@@ -235,7 +235,10 @@ mod tests {
 
     /// Three pages of two rows each (the header on the first only, as
     /// Athena sends it), and the MaxResults each request asked for.
-    fn paged_client(asked: Arc<Mutex<Vec<(Option<String>, i32)>>>) -> Athena {
+    /// The (NextToken, MaxResults) of each GetQueryResults request.
+    type Asked = Arc<Mutex<Vec<(Option<String>, i32)>>>;
+
+    fn paged_client(asked: Asked) -> Athena {
         let pages = mock!(Client::get_query_results)
             .match_requests(move |req| {
                 asked.lock().unwrap().push((
