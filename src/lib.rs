@@ -9,6 +9,7 @@ pub mod driver;
 pub mod front;
 pub mod output;
 pub mod progress;
+pub mod results;
 pub mod session;
 
 use std::future::Future;
@@ -73,9 +74,7 @@ pub fn main_for<C: Command>() -> ExitCode {
     runtime.spawn(async {
         if tokio::signal::ctrl_c().await.is_ok() {
             progress::request_stop();
-            eprintln!(
-                "interrupted: finishing the requests in flight; press Ctrl-C again to quit at once"
-            );
+            eprintln!("{}", progress::interrupt_note());
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
             }

@@ -2,15 +2,52 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+use tokio::sync::Notify;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Set by the first Ctrl-C: writes stop after the batches in flight.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// Wakes whoever waits in [`stopped`].
+fn stop_notice() -> &'static Notify {
+    static NOTICE: OnceLock<Notify> = OnceLock::new();
+    NOTICE.get_or_init(Notify::new)
+}
+
+/// What the first Ctrl-C says, when a command does something else than
+/// finishing its batches (the query command stops its queries).
+static INTERRUPT_NOTE: OnceLock<&'static str> = OnceLock::new();
+
+/// Sets what the first Ctrl-C prints.
+pub fn set_interrupt_note(note: &'static str) {
+    let _ = INTERRUPT_NOTE.set(note);
+}
+
+/// What the first Ctrl-C prints.
+pub fn interrupt_note() -> &'static str {
+    INTERRUPT_NOTE.get().copied().unwrap_or(
+        "interrupted: finishing the requests in flight; press Ctrl-C again to quit at once",
+    )
+}
+
 /// Asks every write in progress to stop after its batches in flight.
 pub fn request_stop() {
     STOP.store(true, Ordering::SeqCst);
+    stop_notice().notify_waiters();
+}
+
+/// Resolves once Ctrl-C was pressed.
+pub async fn stopped() {
+    loop {
+        let notified = stop_notice().notified();
+        if stop_requested() {
+            return;
+        }
+        notified.await;
+    }
 }
 
 /// True once Ctrl-C was pressed.

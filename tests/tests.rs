@@ -9,6 +9,7 @@ mod front;
 mod harness;
 mod lambda;
 mod partitioner;
+mod query;
 mod repair;
 mod restore;
 mod walk;

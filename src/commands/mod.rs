@@ -3,5 +3,6 @@
 pub mod cleanup;
 pub mod create_table;
 pub mod partitioner;
+pub mod query;
 pub mod repair;
 pub mod restore;

@@ -1,0 +1,393 @@
+//! Query results on stdout, written as they arrive: an aligned table for
+//! people, CSV by RFC 4180, one JSON document, or JSON Lines. NULL (a cell
+//! without a value) and the empty string stay apart in every format.
+
+use std::io::{self, Write};
+
+use glutil::model::athena::{csv_field, typed_value, ResultColumn, ResultRow};
+use serde_json::{json, Map, Value};
+
+/// The format of query results on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResultFormat {
+    /// Aligned columns for people; NULL shown as `NULL`.
+    Table,
+    /// RFC 4180 CSV with a header line; NULL is an empty field, an empty
+    /// string is `""`.
+    Csv,
+    /// One JSON document: the query, its columns, its rows as objects
+    /// typed by column type, and its statistics (an array of those for
+    /// several statements).
+    Json,
+    /// One JSON object per row.
+    Jsonl,
+}
+
+/// What is known about a statement before its rows.
+#[derive(Debug, Clone)]
+pub struct Heading<'a> {
+    /// Its place in the script (1-based) and the script's length.
+    pub number: usize,
+    /// How many statements the run has.
+    pub of: usize,
+    /// The query execution id, once started.
+    pub id: Option<&'a str>,
+    /// The SQL.
+    pub sql: &'a str,
+    /// Its final state, or `TIMED_OUT` / `NOT_STARTED`.
+    pub state: &'a str,
+    /// `DML`, `DDL` or `UTILITY`.
+    pub statement_type: Option<&'a str>,
+}
+
+/// Writes results in one format.
+pub struct Printer<W: Write> {
+    format: ResultFormat,
+    out: W,
+    /// Several statements: JSON becomes an array, the table gets headings.
+    script: bool,
+    written: usize,
+    widths: Vec<usize>,
+    /// The table's header, printed with the first rows so that both align.
+    pending_header: Option<Vec<String>>,
+    rows_in_statement: u64,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer for a run of `statements` statements.
+    pub fn new(format: ResultFormat, out: W, statements: usize) -> Self {
+        Self {
+            format,
+            out,
+            script: statements > 1,
+            written: 0,
+            widths: Vec::new(),
+            pending_header: None,
+            rows_in_statement: 0,
+        }
+    }
+
+    /// Starts a statement's output: its heading and columns.
+    pub fn begin(&mut self, heading: &Heading, columns: &[ResultColumn]) -> io::Result<()> {
+        self.rows_in_statement = 0;
+        self.widths = columns.iter().map(|c| c.name.chars().count()).collect();
+        let first = self.written == 0;
+        self.written += 1;
+        match self.format {
+            ResultFormat::Table => self.begin_table(heading, columns, first),
+            ResultFormat::Csv => {
+                if !first {
+                    writeln!(self.out)?;
+                }
+                let names: Vec<String> = columns.iter().map(|c| csv_field(Some(&c.name))).collect();
+                writeln!(self.out, "{}", names.join(","))
+            }
+            ResultFormat::Json => {
+                let opening = match (self.script, first) {
+                    (true, true) => "[\n",
+                    (true, false) => ",\n",
+                    (false, _) => "",
+                };
+                let mut head = heading_json(heading);
+                head.insert("columns".into(), json!(columns));
+                let text = Value::Object(head).to_string();
+                // Leave the object open for its rows.
+                write!(self.out, "{opening}{},\"rows\":[", &text[..text.len() - 1])
+            }
+            ResultFormat::Jsonl => Ok(()),
+        }
+    }
+
+    fn begin_table(
+        &mut self,
+        heading: &Heading,
+        columns: &[ResultColumn],
+        first: bool,
+    ) -> io::Result<()> {
+        if self.script {
+            if !first {
+                writeln!(self.out)?;
+            }
+            let id = heading.id.unwrap_or("not started");
+            writeln!(
+                self.out,
+                "-- statement {}/{}: {id}",
+                heading.number, heading.of
+            )?;
+        }
+        if !columns.is_empty() {
+            self.pending_header = Some(columns.iter().map(|c| c.name.clone()).collect());
+        }
+        Ok(())
+    }
+
+    fn table_header(&mut self) -> io::Result<()> {
+        let Some(names) = self.pending_header.take() else {
+            return Ok(());
+        };
+        self.table_line(&names.iter().map(|n| Some(n.as_str())).collect::<Vec<_>>())?;
+        let rule: Vec<String> = self
+            .widths
+            .iter()
+            .map(|w| "-".repeat((*w).max(1)))
+            .collect();
+        writeln!(self.out, "{}", rule.join("  ").trim_end())
+    }
+
+    /// Writes rows of the current statement.
+    pub fn rows(&mut self, columns: &[ResultColumn], rows: &[ResultRow]) -> io::Result<()> {
+        match self.format {
+            ResultFormat::Table => {
+                for row in rows {
+                    for (width, cell) in self.widths.iter_mut().zip(row) {
+                        *width = (*width).max(table_cell(cell.as_deref()).chars().count());
+                    }
+                }
+                self.table_header()?;
+                for row in rows {
+                    let cells: Vec<Option<&str>> = row.iter().map(|c| c.as_deref()).collect();
+                    self.table_line(&cells)?;
+                }
+            }
+            ResultFormat::Csv => {
+                for row in rows {
+                    let cells: Vec<String> = row.iter().map(|c| csv_field(c.as_deref())).collect();
+                    writeln!(self.out, "{}", cells.join(","))?;
+                }
+            }
+            ResultFormat::Json | ResultFormat::Jsonl => {
+                for row in rows {
+                    let object = row_object(columns, row);
+                    match self.format {
+                        ResultFormat::Jsonl => writeln!(self.out, "{object}")?,
+                        _ if self.rows_in_statement == 0 => write!(self.out, "\n{object}")?,
+                        _ => write!(self.out, ",\n{object}")?,
+                    }
+                    self.rows_in_statement += 1;
+                }
+            }
+        }
+        self.out.flush()
+    }
+
+    fn table_line(&mut self, cells: &[Option<&str>]) -> io::Result<()> {
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let text = table_cell(*cell);
+            let width = self.widths.get(i).copied().unwrap_or(0);
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(&text);
+            line.extend(std::iter::repeat_n(
+                ' ',
+                width.saturating_sub(text.chars().count()),
+            ));
+        }
+        writeln!(self.out, "{}", line.trim_end())
+    }
+
+    /// Ends the current statement's output; JSON gets what is known only
+    /// after the rows.
+    pub fn end(&mut self, truncated: bool, stats: Option<Value>) -> io::Result<()> {
+        self.table_header()?;
+        if self.format == ResultFormat::Json {
+            let closing = if self.rows_in_statement == 0 {
+                ""
+            } else {
+                "\n"
+            };
+            write!(self.out, "{closing}],\"truncated\":{truncated}")?;
+            if let Some(stats) = stats {
+                write!(self.out, ",\"stats\":{stats}")?;
+            }
+            write!(self.out, "}}")?;
+            if !self.script {
+                writeln!(self.out)?;
+            }
+        }
+        self.out.flush()
+    }
+
+    /// A statement that produced no results: in JSON, an object with its
+    /// state and error; elsewhere nothing (the error goes to stderr).
+    pub fn failed(&mut self, heading: &Heading, error: &str) -> io::Result<()> {
+        if self.format != ResultFormat::Json {
+            return Ok(());
+        }
+        let opening = match (self.script, self.written == 0) {
+            (true, true) => "[\n",
+            (true, false) => ",\n",
+            (false, _) => "",
+        };
+        self.written += 1;
+        let mut object = heading_json(heading);
+        object.insert("error".into(), json!(error));
+        write!(self.out, "{opening}{}", Value::Object(object))?;
+        if !self.script {
+            writeln!(self.out)?;
+        }
+        self.out.flush()
+    }
+
+    /// Closes the document (the JSON array of a script).
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.format == ResultFormat::Json && self.script {
+            if self.written == 0 {
+                write!(self.out, "[")?;
+            }
+            writeln!(self.out, "\n]")?;
+        }
+        self.out.flush()
+    }
+}
+
+fn heading_json(heading: &Heading) -> Map<String, Value> {
+    let mut object = Map::new();
+    if heading.of > 1 {
+        object.insert("statement".into(), json!(heading.number));
+    }
+    object.insert("query_execution_id".into(), json!(heading.id));
+    object.insert("sql".into(), json!(heading.sql));
+    object.insert("state".into(), json!(heading.state));
+    object.insert("statement_type".into(), json!(heading.statement_type));
+    object
+}
+
+/// A row as a JSON object keyed by column name, each value typed by its
+/// column's type.
+fn row_object(columns: &[ResultColumn], row: &ResultRow) -> Value {
+    let mut object = Map::new();
+    for (i, cell) in row.iter().enumerate() {
+        let (name, type_name) = columns.get(i).map_or((format!("_col{i}"), "varchar"), |c| {
+            (c.name.clone(), c.type_name.as_str())
+        });
+        object.insert(name, typed_value(type_name, cell.as_deref()));
+    }
+    Value::Object(object)
+}
+
+/// A cell as a person reads it: NULL spelled out, control characters
+/// escaped so a row stays on one line.
+fn table_cell(cell: Option<&str>) -> String {
+    match cell {
+        None => "NULL".to_string(),
+        Some(text) => text
+            .replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .replace('\t', "\\t"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns() -> Vec<ResultColumn> {
+        ["n:integer", "s:varchar", "ok:boolean", "d:decimal"]
+            .iter()
+            .map(|c| {
+                let (name, type_name) = c.split_once(':').unwrap();
+                ResultColumn {
+                    name: name.into(),
+                    type_name: type_name.into(),
+                    precision: None,
+                    scale: None,
+                }
+            })
+            .collect()
+    }
+
+    fn rows() -> Vec<ResultRow> {
+        vec![
+            vec![
+                Some("1".into()),
+                None,
+                Some("true".into()),
+                Some("1.50".into()),
+            ],
+            vec![
+                Some("22".into()),
+                Some("".into()),
+                Some("false".into()),
+                None,
+            ],
+            vec![
+                Some("3".into()),
+                Some("a,\"b\"\nc".into()),
+                None,
+                Some("0.10".into()),
+            ],
+        ]
+    }
+
+    fn print(format: ResultFormat, statements: usize) -> String {
+        let mut out = Vec::new();
+        let mut printer = Printer::new(format, &mut out, statements);
+        let heading = Heading {
+            number: 1,
+            of: statements,
+            id: Some("q-1"),
+            sql: "SELECT 1",
+            state: "SUCCEEDED",
+            statement_type: Some("DML"),
+        };
+        printer.begin(&heading, &columns()).unwrap();
+        printer.rows(&columns(), &rows()[..2]).unwrap();
+        printer.rows(&columns(), &rows()[2..]).unwrap();
+        printer
+            .end(false, Some(json!({"data_scanned_bytes": 0})))
+            .unwrap();
+        printer.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_rows_are_typed_objects_and_null_is_not_empty() {
+        let doc: Value = serde_json::from_str(&print(ResultFormat::Json, 1)).unwrap();
+        assert_eq!(doc["query_execution_id"], "q-1");
+        assert_eq!(
+            doc["rows"][0],
+            json!({"n": 1, "s": null, "ok": true, "d": "1.50"})
+        );
+        assert_eq!(doc["rows"][1]["s"], "");
+        assert_eq!(doc["rows"].as_array().unwrap().len(), 3);
+        assert_eq!(doc["columns"][3]["type"], "decimal");
+        assert_eq!(doc["truncated"], false);
+        let script: Value = serde_json::from_str(&print(ResultFormat::Json, 2)).unwrap();
+        assert_eq!(script[0]["statement"], 1);
+    }
+
+    #[test]
+    fn csv_quotes_by_rfc_4180() {
+        let text = print(ResultFormat::Csv, 1);
+        assert_eq!(
+            text,
+            "n,s,ok,d\n1,,true,1.50\n22,\"\",false,\n3,\"a,\"\"b\"\"\nc\",,0.10\n"
+        );
+    }
+
+    #[test]
+    fn the_table_aligns_and_spells_out_null() {
+        let text = print(ResultFormat::Table, 1);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "n   s     ok     d");
+        assert_eq!(lines[1], "--  ----  -----  ----");
+        assert_eq!(lines[2], "1   NULL  true   1.50");
+        assert_eq!(lines[3], "22        false  NULL");
+        // A later page widens its columns as it needs to.
+        assert_eq!(lines[4], "3   a,\"b\"\\nc  NULL   0.10");
+    }
+
+    #[test]
+    fn jsonl_is_one_object_per_row() {
+        let text = print(ResultFormat::Jsonl, 1);
+        let rows: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2]["ok"], Value::Null);
+    }
+}
