@@ -9,7 +9,9 @@ use clap_complete::Shell;
 
 use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing};
 use crate::commands::create_table::CreateTable;
+use crate::commands::gaps::GapsArgs;
 use crate::commands::partitioner;
+use crate::commands::query::Query;
 use crate::commands::repair::{DeleteBadTables, UpdatePartitions, UpdateStorage};
 use crate::commands::restore::Restore;
 use crate::{Command, EXIT_OK};
@@ -57,6 +59,10 @@ pub enum Subcommand {
     Restore(Restore),
     #[allow(missing_docs)]
     CreateTable(CreateTable),
+    #[allow(missing_docs)]
+    Query(Query),
+    #[allow(missing_docs)]
+    Gaps(GapsArgs),
     /// Prints shell completions for glutil to stdout.
     ///
     /// bash: glutil completions bash > ~/.local/share/bash-completion/completions/glutil;
@@ -82,6 +88,8 @@ impl Command for Glutil {
             Subcommand::DeleteBadTables(c) => c.run().await,
             Subcommand::Restore(c) => c.run().await,
             Subcommand::CreateTable(c) => c.run().await,
+            Subcommand::Query(c) => c.run().await,
+            Subcommand::Gaps(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,
                 // and a closed pipe must end quietly.

@@ -6,6 +6,7 @@ mod cleanup;
 mod create_table;
 mod faults;
 mod front;
+mod gaps;
 mod harness;
 mod lambda;
 mod partitioner;

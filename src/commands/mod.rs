@@ -2,6 +2,7 @@
 
 pub mod cleanup;
 pub mod create_table;
+pub mod gaps;
 pub mod partitioner;
 pub mod query;
 pub mod repair;

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod create;
+pub mod gaps;
 pub mod junk;
 pub mod moves;
 pub mod restore;

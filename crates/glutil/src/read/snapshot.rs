@@ -180,6 +180,22 @@ pub async fn data_presence(
     Ok(has_data)
 }
 
+/// Whether each folder holds data, in the order given, `concurrency`
+/// listings at once (one small page each, more only past folder markers).
+pub async fn folders_with_data(
+    aws: &Aws,
+    folders: &[S3Location],
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<bool>> {
+    progress.step(&format!("checking {} folders in S3", folders.len()));
+    stream::iter(folders)
+        .map(|folder| folder_has_data(aws, folder))
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
+}
+
 /// Objects per probe page: enough to get past a few folder markers in one
 /// request, small enough that a folder of a million files answers fast.
 const PROBE_PAGE: i32 = 20;

@@ -1,0 +1,424 @@
+//! `gaps DATABASE TABLE --every hour|day`: the time slots of a table keyed
+//! by time that have no partition, and which of them hold data in S3.
+
+use glutil::aws::Detail;
+use glutil::backup::Entry;
+use glutil::model::partition::stored_s3_location;
+use glutil::model::{S3Location, Table};
+use glutil::plan::gaps::{
+    find_gaps, parse_bound, slot_rfc3339, slot_text, Every, FolderStyle, Gaps, Slot, TimeKeys,
+};
+use glutil::progress::Progress;
+use glutil::read::snapshot::folders_with_data;
+
+use crate::args::{AwsArgs, RunArgs, TableArgs};
+use crate::driver::{self, Job, Options};
+use crate::output::{Report, Row, Run, Text};
+use crate::session::Session;
+use crate::{Command, EXIT_FOUND, EXIT_OK};
+
+/// The exit codes of `gaps`.
+pub const GAPS_EXIT_CODES: &str = "\
+Exit codes:
+  0  done (gaps or not, without --fail-if-any)
+  1  AWS returned an error
+  2  bad usage or bad input: unknown database or table, keys that do not
+     name a time, a bad --since/--until/--value-format
+  3  --fail-if-any: some slots have no partition
+
+Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
+standard AWS SDK variables are honoured; the flags override them.";
+
+/// Lists the hours or days that have no partition in the catalog.
+///
+/// For tables keyed by time: year, month, day [, hour] keys, or one key
+/// such as `dt` whose values follow --value-format (guessed among common
+/// formats when not given). Every slot from --since to --until (both
+/// inclusive, UTC; by default the first and last the catalog holds) that
+/// has no partition is listed, split into those whose S3 folder holds data
+/// (the partitioner adds them) and those without (nothing was written).
+/// Reads the catalog once and lists S3 only for the missing slots. Never
+/// writes; the text ends with the command that repairs what can be
+/// repaired.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "gaps", version, after_help = GAPS_EXIT_CODES)]
+pub struct GapsArgs {
+    /// The table to check.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// The length of a slot.
+    #[arg(long, value_enum, value_name = "UNIT")]
+    pub every: EveryArg,
+    /// First slot to check, inclusive: 2024-02-29, 2024-02-29T05,
+    /// 2024-02-29T05:00:00Z or `now` (UTC) [default: the first in the
+    /// catalog].
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Last slot to check, inclusive, like --since [default: the last in
+    /// the catalog; `now` also finds a writer that stopped].
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// The format of a single time key's values: %Y, %m, %d, %H (and %M,
+    /// %S as 00), e.g. '%Y-%m-%d-%H'.
+    #[arg(long, value_name = "FORMAT")]
+    pub value_format: Option<String>,
+    /// Fixed value for the next leading partition key, for tables keyed by
+    /// something else before time (region/year/...); repeat for more.
+    #[arg(long = "prefix", value_name = "VALUE")]
+    pub prefix: Vec<String>,
+    /// Exit with 3 when any slot has no partition (for checks in CI).
+    #[arg(long)]
+    pub fail_if_any: bool,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `--every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EveryArg {
+    /// One slot per hour.
+    Hour,
+    /// One slot per day.
+    Day,
+}
+
+impl EveryArg {
+    fn every(self) -> Every {
+        match self {
+            EveryArg::Hour => Every::Hour,
+            EveryArg::Day => Every::Day,
+        }
+    }
+}
+
+impl Command for GapsArgs {
+    async fn run(self) -> anyhow::Result<u8> {
+        driver::run(&self, Options::read_only(&self.aws, &self.run, false)).await
+    }
+}
+
+/// A missing slot and what its folder holds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Missing {
+    /// The slot's start, RFC 3339.
+    pub slot: String,
+    /// The partition values it would have.
+    pub values: Vec<String>,
+    /// The folder its data would be in.
+    pub location: S3Location,
+    /// Whether that folder holds data.
+    pub has_data: bool,
+    #[serde(skip)]
+    at: Slot,
+}
+
+/// What `gaps` found.
+pub struct Found {
+    table: Table,
+    gaps: Gaps,
+    missing: Vec<Missing>,
+}
+
+impl GapsArgs {
+    fn bounds(&self, every: Every) -> anyhow::Result<(Option<Slot>, Option<Slot>)> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64 / 3600)
+            .unwrap_or(0);
+        let read = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Slot>> {
+            text.as_deref()
+                .map(|t| parse_bound(t, every, now))
+                .transpose()
+                .map_err(|e| anyhow::Error::new(e).context(format!("--{flag}")))
+        };
+        Ok((read(&self.since, "since")?, read(&self.until, "until")?))
+    }
+
+    /// The missing slots' values and folders, in the table's own style.
+    fn missing_folders(
+        &self,
+        table: &Table,
+        keys: &TimeKeys,
+        gaps: &Gaps,
+        sample: Option<(&[String], S3Location)>,
+    ) -> Vec<Missing> {
+        let names: Vec<String> = table
+            .partition_keys
+            .iter()
+            .map(|k| k.name.clone())
+            .collect();
+        let style = FolderStyle::learn(
+            &table.location,
+            &names,
+            sample.as_ref().map(|(v, l)| (*v, l)),
+        );
+        gaps.missing
+            .iter()
+            .map(|&at| {
+                let mut values = self.prefix.clone();
+                values.resize(names.len(), String::new());
+                for (i, value) in keys.values(at) {
+                    values[i] = value;
+                }
+                Missing {
+                    slot: slot_rfc3339(at),
+                    location: style.folder(&names, &values),
+                    values,
+                    has_data: false,
+                    at,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Job for GapsArgs {
+    fn name(&self) -> &'static str {
+        "gaps"
+    }
+    type Plan = Found;
+    type Outcome = ();
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Found> {
+        let every = self.every.every();
+        let (since, until) = self.bounds(every)?;
+        let table = session
+            .catalog
+            .table(&self.table.database, &self.table.table)
+            .await?;
+        let fixed = self.prefix.len();
+        if table.partition_keys.len() <= fixed {
+            let name = table.qualified_name();
+            return Err(if fixed == 0 {
+                glutil::Error::no_partition_keys(&name)
+            } else {
+                glutil::Error::InvalidInput(format!(
+                    "{fixed} --prefix values given but table `{name}` has {} partition keys",
+                    table.partition_keys.len()
+                ))
+            }
+            .into());
+        }
+        session.progress.step("reading the catalog's partitions");
+        let partitions = session
+            .catalog
+            .all_partitions(&table, Detail::Locations)
+            .await?;
+        let branch: Vec<_> = partitions
+            .iter()
+            .filter(|p| p.values.starts_with(&self.prefix))
+            .collect();
+        let values: Vec<&[String]> = branch.iter().map(|p| p.values.as_slice()).collect();
+        let keys = TimeKeys::detect(
+            &table.partition_keys,
+            fixed,
+            self.value_format.as_deref(),
+            &values,
+            every,
+        )?;
+        let gaps = find_gaps(&keys, every, &values, since, until)?;
+        let sample = branch.iter().find_map(|p| {
+            let location = stored_s3_location(p.location())?;
+            keys.slot(&p.values, every)?;
+            Some((p.values.as_slice(), location))
+        });
+        let mut missing = self.missing_folders(&table, &keys, &gaps, sample);
+        let folders: Vec<S3Location> = missing.iter().map(|m| m.location.clone()).collect();
+        let data = folders_with_data(
+            &session.aws,
+            &folders,
+            session.concurrency,
+            &session.progress,
+        )
+        .await?;
+        for (m, has_data) in missing.iter_mut().zip(data) {
+            m.has_data = has_data;
+        }
+        Ok(Found {
+            table,
+            gaps,
+            missing,
+        })
+    }
+
+    fn changes_anything(&self, _: &Found) -> bool {
+        false
+    }
+
+    async fn backup(&self, _: &Found, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+        Ok((Vec::new(), String::new()))
+    }
+
+    async fn apply(&self, _: &Found, _: &Session) {}
+
+    fn report(&self, found: &Found, run: &Run<()>) -> std::io::Result<Report> {
+        let with_data = found.missing.iter().filter(|m| m.has_data).count();
+        let repair = (with_data > 0).then(|| self.repair_command(&found.table));
+        let gaps = &found.gaps;
+        let body = GapsBody {
+            database: &found.table.database,
+            table: &found.table.name,
+            location: &found.table.location,
+            every: gaps.every,
+            since: slot_rfc3339(gaps.since),
+            until: slot_rfc3339(gaps.until),
+            slots: gaps.slots(),
+            present: gaps.present,
+            missing_with_data: with_data,
+            missing_without_data: found.missing.len() - with_data,
+            unreadable: gaps.unreadable,
+            outside: gaps.outside,
+            missing: &found.missing,
+            repair: repair.as_deref(),
+        };
+        let text = || self.text(found, with_data, repair.as_deref());
+        let exit = if self.fail_if_any && !found.missing.is_empty() {
+            EXIT_FOUND
+        } else {
+            EXIT_OK
+        };
+        Ok(Report::new(&body, text, run)?.exit(exit))
+    }
+}
+
+impl GapsArgs {
+    /// The partitioner run that adds the missing partitions with data.
+    fn repair_command(&self, table: &Table) -> String {
+        let mut words = vec![
+            "partitioner".to_string(),
+            shell_word(&table.database),
+            shell_word(&table.name),
+        ];
+        for value in &self.prefix {
+            words.push("--prefix".to_string());
+            words.push(shell_word(value));
+        }
+        words.join(" ")
+    }
+
+    fn text(&self, found: &Found, with_data: usize, repair: Option<&str>) -> Text {
+        let gaps = &found.gaps;
+        let every = gaps.every;
+        let unit = match every {
+            Every::Hour => "hour",
+            Every::Day => "day",
+        };
+        let mut rows = vec![
+            Row::shown("slots", gaps.slots()),
+            Row::shown("in the catalog", gaps.present),
+            Row::shown("missing", found.missing.len()),
+            Row::shown("with data in S3", with_data),
+            Row::shown("without data", found.missing.len() - with_data),
+            Row::field(
+                "unreadable values",
+                (gaps.unreadable > 0).then_some(gaps.unreadable),
+            ),
+            Row::field(
+                "outside the range",
+                (gaps.outside > 0).then_some(gaps.outside),
+            ),
+        ];
+        rows.push(Row::Note(match repair {
+            Some(command) => {
+                format!("repair: {command}   (adds the {with_data} with data; try --dry-run first)")
+            }
+            None if found.missing.is_empty() => "no gaps".to_string(),
+            None => "nothing to repair: the missing slots hold no data in S3".to_string(),
+        }));
+        Text {
+            planned: found
+                .missing
+                .iter()
+                .map(|m| {
+                    let data = if m.has_data { "data" } else { "no data" };
+                    format!(
+                        "missing {}  {data:<7}  {}",
+                        slot_text(m.at, every),
+                        m.location
+                    )
+                })
+                .collect(),
+            always: runs(&found.missing, every),
+            title: format!(
+                "gaps {} every {unit}, {} .. {} UTC",
+                found.table.qualified_name(),
+                slot_text(gaps.since, every),
+                slot_text(gaps.until, every)
+            ),
+            rows,
+            ..Text::default()
+        }
+    }
+}
+
+/// Consecutive missing slots with the same data state, one line each.
+fn runs(missing: &[Missing], every: Every) -> Vec<String> {
+    let step = match every {
+        Every::Hour => 1,
+        Every::Day => 24,
+    };
+    let mut lines = Vec::new();
+    let mut i = 0;
+    while i < missing.len() {
+        let mut j = i;
+        while j + 1 < missing.len()
+            && missing[j + 1].at == missing[j].at + step
+            && missing[j + 1].has_data == missing[i].has_data
+        {
+            j += 1;
+        }
+        let state = if missing[i].has_data {
+            "missing, data in S3"
+        } else {
+            "missing, no data   "
+        };
+        let first = slot_text(missing[i].at, every);
+        lines.push(if i == j {
+            format!("{state}  {first}")
+        } else {
+            format!(
+                "{state}  {first} .. {} ({} slots)",
+                slot_text(missing[j].at, every),
+                j - i + 1
+            )
+        });
+        i = j + 1;
+    }
+    lines
+}
+
+/// A word as a POSIX shell reads it back.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The `gaps` JSON document.
+#[derive(serde::Serialize)]
+struct GapsBody<'a> {
+    database: &'a str,
+    table: &'a str,
+    location: &'a S3Location,
+    every: Every,
+    since: String,
+    until: String,
+    slots: usize,
+    present: usize,
+    missing_with_data: usize,
+    missing_without_data: usize,
+    unreadable: usize,
+    outside: usize,
+    missing: &'a [Missing],
+    repair: Option<&'a str>,
+}
