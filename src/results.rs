@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use glutil::model::athena::{csv_field, typed_value, ResultColumn, ResultRow};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// The format of query results on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,9 +88,7 @@ impl<W: Write> Printer<W> {
                     (true, false) => ",\n",
                     (false, _) => "",
                 };
-                let mut head = heading_json(heading);
-                head.insert("columns".into(), json!(columns));
-                let text = Value::Object(head).to_string();
+                let text = serde_json::to_string(&HeadJson::new(heading, Some(columns), None))?;
                 // Leave the object open for its rows.
                 write!(self.out, "{opening}{},\"rows\":[", &text[..text.len() - 1])
             }
@@ -189,7 +187,7 @@ impl<W: Write> Printer<W> {
 
     /// Ends the current statement's output; JSON gets what is known only
     /// after the rows.
-    pub fn end(&mut self, truncated: bool, stats: Option<Value>) -> io::Result<()> {
+    pub fn end(&mut self, truncated: bool, stats: Option<String>) -> io::Result<()> {
         self.table_header()?;
         if self.format == ResultFormat::Json {
             let closing = if self.rows_in_statement == 0 {
@@ -221,9 +219,8 @@ impl<W: Write> Printer<W> {
             (false, _) => "",
         };
         self.written += 1;
-        let mut object = heading_json(heading);
-        object.insert("error".into(), json!(error));
-        write!(self.out, "{opening}{}", Value::Object(object))?;
+        let object = serde_json::to_string(&HeadJson::new(heading, None, Some(error)))?;
+        write!(self.out, "{opening}{object}")?;
         if !self.script {
             writeln!(self.out)?;
         }
@@ -242,29 +239,57 @@ impl<W: Write> Printer<W> {
     }
 }
 
-fn heading_json(heading: &Heading) -> Map<String, Value> {
-    let mut object = Map::new();
-    if heading.of > 1 {
-        object.insert("statement".into(), json!(heading.number));
-    }
-    object.insert("query_execution_id".into(), json!(heading.id));
-    object.insert("sql".into(), json!(heading.sql));
-    object.insert("state".into(), json!(heading.state));
-    object.insert("statement_type".into(), json!(heading.statement_type));
-    object
+/// What a statement's JSON object starts with, in this order.
+#[derive(serde::Serialize)]
+struct HeadJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statement: Option<usize>,
+    query_execution_id: Option<&'a str>,
+    sql: &'a str,
+    state: &'a str,
+    statement_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    columns: Option<&'a [ResultColumn]>,
 }
 
-/// A row as a JSON object keyed by column name, each value typed by its
-/// column's type.
-fn row_object(columns: &[ResultColumn], row: &ResultRow) -> Value {
-    let mut object = Map::new();
-    for (i, cell) in row.iter().enumerate() {
-        let (name, type_name) = columns.get(i).map_or((format!("_col{i}"), "varchar"), |c| {
-            (c.name.clone(), c.type_name.as_str())
-        });
-        object.insert(name, typed_value(type_name, cell.as_deref()));
+impl<'a> HeadJson<'a> {
+    fn new(
+        heading: &'a Heading<'a>,
+        columns: Option<&'a [ResultColumn]>,
+        error: Option<&'a str>,
+    ) -> Self {
+        Self {
+            statement: (heading.of > 1).then_some(heading.number),
+            query_execution_id: heading.id,
+            sql: heading.sql,
+            state: heading.state,
+            statement_type: heading.statement_type,
+            error,
+            columns,
+        }
     }
-    Value::Object(object)
+}
+
+/// A row as a JSON object keyed by column name, in column order, each
+/// value typed by its column's type.
+fn row_object(columns: &[ResultColumn], row: &ResultRow) -> String {
+    let mut object = String::from("{");
+    for (i, cell) in row.iter().enumerate() {
+        let fallback = format!("_col{i}");
+        let (name, type_name) = columns.get(i).map_or((fallback.as_str(), "varchar"), |c| {
+            (c.name.as_str(), c.type_name.as_str())
+        });
+        if i > 0 {
+            object.push(',');
+        }
+        object.push_str(&Value::from(name).to_string());
+        object.push(':');
+        object.push_str(&typed_value(type_name, cell.as_deref()).to_string());
+    }
+    object.push('}');
+    object
 }
 
 /// A cell as a person reads it: NULL spelled out, control characters
@@ -283,6 +308,7 @@ fn table_cell(cell: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn columns() -> Vec<ResultColumn> {
         ["n:integer", "s:varchar", "ok:boolean", "d:decimal"]
@@ -337,7 +363,7 @@ mod tests {
         printer.rows(&columns(), &rows()[..2]).unwrap();
         printer.rows(&columns(), &rows()[2..]).unwrap();
         printer
-            .end(false, Some(json!({"data_scanned_bytes": 0})))
+            .end(false, Some(json!({"data_scanned_bytes": 0}).to_string()))
             .unwrap();
         printer.finish().unwrap();
         String::from_utf8(out).unwrap()

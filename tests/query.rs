@@ -243,7 +243,7 @@ fn describe_and_show_partitions_are_parsed() {
     let shown = query(&lab, &["SHOW PARTITIONS db.t", "--output", "jsonl"]);
     assert_eq!(
         shown.stdout,
-        "{\"month\":\"01\",\"year\":\"2024\"}\n{\"month\":\"02\",\"year\":\"2024\"}\n"
+        "{\"year\":\"2024\",\"month\":\"01\"}\n{\"year\":\"2024\",\"month\":\"02\"}\n"
     );
     lab.call("/_lab/athena", Some(&json!({})));
     let moto_typed = query(&lab, &["DESCRIBE db.t"]);

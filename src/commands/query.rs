@@ -14,7 +14,6 @@ use glutil::model::athena::{
 };
 use glutil::model::sql::{split_statements, without_leading_comments};
 use glutil::read::query::{wait, Results, Waited};
-use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -548,14 +547,25 @@ fn partitions_table(
     (columns, rows)
 }
 
-fn stats_json(status: &QueryStatus) -> Value {
-    json!({
-        "data_scanned_bytes": status.bytes_scanned,
-        "engine_execution_ms": status.engine_ms,
-        "queue_ms": status.queue_ms,
-        "estimated_cost_usd": estimated_cost_usd(status.bytes_scanned),
-        "output_location": status.output_location,
-    })
+/// A statement's statistics, for JSON.
+#[derive(serde::Serialize)]
+struct StatsJson<'a> {
+    data_scanned_bytes: u64,
+    engine_execution_ms: u64,
+    queue_ms: u64,
+    estimated_cost_usd: f64,
+    output_location: Option<&'a str>,
+}
+
+fn stats_json(status: &QueryStatus) -> String {
+    let stats = StatsJson {
+        data_scanned_bytes: status.bytes_scanned,
+        engine_execution_ms: status.engine_ms,
+        queue_ms: status.queue_ms,
+        estimated_cost_usd: estimated_cost_usd(status.bytes_scanned),
+        output_location: status.output_location.as_deref(),
+    };
+    serde_json::to_string(&stats).unwrap_or_default()
 }
 
 fn stats_line(status: &QueryStatus, shown: &Shown) -> String {
