@@ -6,7 +6,7 @@ use crate::harness::{backup_path, run, strings, Moto};
 const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
 
 /// Every single binary by its command name.
-const BINARIES: [(&str, &str); 10] = [
+const BINARIES: [(&str, &str); 12] = [
     ("partitioner", env!("CARGO_BIN_EXE_partitioner")),
     ("list-missing", env!("CARGO_BIN_EXE_list-missing")),
     ("delete-missing", env!("CARGO_BIN_EXE_delete-missing")),
@@ -17,6 +17,8 @@ const BINARIES: [(&str, &str); 10] = [
     ("delete-bad-tables", env!("CARGO_BIN_EXE_delete-bad-tables")),
     ("restore", env!("CARGO_BIN_EXE_restore")),
     ("create-table", env!("CARGO_BIN_EXE_create-table")),
+    ("query", env!("CARGO_BIN_EXE_query")),
+    ("gaps", env!("CARGO_BIN_EXE_gaps")),
 ];
 
 fn binary(name: &str) -> &'static str {
@@ -94,6 +96,9 @@ async fn glutil_subcommands_behave_exactly_like_the_single_binaries() {
         ("partitioner", vec![db.clone(), "no_such_table".into()], 2),
         ("list-missing", with(&["--concurrency", "0"]), 2),
         ("restore", vec![], 2),
+        ("gaps", with(&["--every", "hour"]), 2),
+        ("gaps", with(&["--every", "day", "--output", "json"]), 2),
+        ("query", vec!["--id".into(), "nope".into()], 2),
     ];
     for (name, args, code) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -163,7 +168,15 @@ fn completions_print_for_each_shell() {
         let r = run(GLUTIL, &["completions", shell]);
         assert_eq!(r.code, 0, "{shell}: {r:?}");
         assert!(r.stdout.contains(marker), "{shell}:\n{}", r.stdout);
-        for word in ["delete-bad-tables", "restore", "dry-run", "backup"] {
+        for word in [
+            "delete-bad-tables",
+            "restore",
+            "dry-run",
+            "backup",
+            "query",
+            "gaps",
+            "value-format",
+        ] {
             assert!(r.stdout.contains(word), "{shell} lacks {word}");
         }
     }
