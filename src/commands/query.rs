@@ -14,7 +14,7 @@ use glutil::model::athena::{
 };
 use glutil::model::sql::{split_statements, without_leading_comments};
 use glutil::read::query::{wait, Results, Waited};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::args::AwsArgs;
@@ -78,8 +78,9 @@ pub struct Query {
     /// it].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
-    /// Statements of a script running at once; results still print in
-    /// order. Keep 1 for scripts whose statements depend on each other.
+    /// Statements of a script running at once; they start in file order
+    /// and their results print in file order. Keep 1 for scripts whose
+    /// statements depend on each other.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub parallel: u32,
@@ -219,16 +220,24 @@ impl Query {
         printer: &mut Printer<W>,
     ) -> anyhow::Result<u8> {
         let permits = Arc::new(Semaphore::new(self.parallel as usize));
+        // Statements start in file order: each waits for the one before it
+        // to have started (or failed to) before it takes a permit.
+        let mut previous: Option<oneshot::Receiver<()>> = None;
         let runs: Vec<JoinHandle<Ran>> = statements
             .iter()
             .map(|sql| {
                 let (athena, permits) = (athena.clone(), permits.clone());
                 let (sql, context, timeout) = (sql.clone(), self.context(), self.timeout);
+                let (started, next) = oneshot::channel();
+                let before = previous.replace(next);
                 tokio::spawn(async move {
+                    if let Some(before) = before {
+                        let _ = before.await;
+                    }
                     let Ok(_permit) = permits.acquire_owned().await else {
                         return Ran::NotStarted;
                     };
-                    run_one(&athena, &sql, &context, timeout).await
+                    run_one(&athena, &sql, &context, timeout, started).await
                 })
             })
             .collect();
@@ -389,11 +398,15 @@ async fn run_one(
     sql: &str,
     context: &QueryContext,
     timeout: Option<Duration>,
+    started: oneshot::Sender<()>,
 ) -> Ran {
     if stop_requested() {
         return Ran::NotStarted;
     }
-    let id = match athena.start(without_leading_comments(sql), context).await {
+    let start = athena.start(without_leading_comments(sql), context).await;
+    // The next statement may start now.
+    drop(started);
+    let id = match start {
         Ok(id) => id,
         Err(err) => return Ran::Error(None, err),
     };
