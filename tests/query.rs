@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{run_at, spawn_at, Lab, Run};
+use crate::harness::{run_at, run_into_closed_pipe, spawn_at, Lab, Run};
 
 const QUERY: &str = env!("CARGO_BIN_EXE_query");
 
@@ -452,4 +452,11 @@ fn bad_usage_exits_2_and_names_the_problem() {
     let location = query(&lab, &["SELECT 1", "--output-location", "bucket/x"]);
     assert_eq!(location.code, 2);
     assert_eq!(count(&lab, "AmazonAthena:StartQueryExecution"), 0);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let (code, stderr) = run_into_closed_pipe(QUERY, &["SELECT 1; SELECT 2; SELECT 3", "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
 }

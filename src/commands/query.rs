@@ -18,7 +18,7 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::args::AwsArgs;
-use crate::progress::{set_interrupt_note, stop_requested, stopped};
+use crate::progress::{request_stop, set_interrupt_note, stop_requested, stopped};
 use crate::results::{Heading, Printer, ResultFormat};
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
 
@@ -242,13 +242,22 @@ impl Query {
             })
             .collect();
         let mut code = EXIT_OK;
-        for (i, run) in runs.into_iter().enumerate() {
+        let mut runs = runs.into_iter().enumerate();
+        while let Some((i, run)) = runs.next() {
             let ran = run.await.unwrap_or(Ran::NotStarted);
             let place = (i + 1, statements.len());
-            let outcome = self
-                .show(athena, &statements[i], place, ran, printer)
-                .await?;
-            code = code.max(outcome);
+            match self.show(athena, &statements[i], place, ran, printer).await {
+                Ok(outcome) => code = code.max(outcome),
+                Err(err) => {
+                    // Output failed (a closed pipe) or results could not be
+                    // read: stop what still runs before giving up.
+                    request_stop();
+                    for (_, rest) in runs {
+                        let _ = rest.await;
+                    }
+                    return Err(err);
+                }
+            }
         }
         Ok(code)
     }
