@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use glutil::backup::{file_stamp, write_backup, Entry, Header};
+use glutil::backup::{file_stamp, write_backup, Entries, Header};
 
 use crate::args::BackupArgs;
 use crate::session::Session;
@@ -23,6 +23,29 @@ pub fn default_dir(state_home: Option<OsString>, home: Option<OsString>) -> Opti
                 .map(|h| h.join(".local").join("state"))
         })?;
     Some(state.join("glutil").join("backups"))
+}
+
+/// The default backup folder, created owner-only (0700) and tightened to
+/// that if it already exists: it is glutil's own.
+pub fn backup_dir() -> anyhow::Result<PathBuf> {
+    let dir = default_dir(std::env::var_os("XDG_STATE_HOME"), std::env::var_os("HOME"))
+        .ok_or_else(|| {
+            glutil::Error::InvalidInput(
+                "no place for the backup: neither XDG_STATE_HOME nor HOME is set; pass --backup PATH"
+                    .into(),
+            )
+        })?;
+    let failed = |source: std::io::Error| glutil::Error::BackupWrite {
+        path: dir.display().to_string(),
+        source,
+    };
+    glutil::backup::private_dirs(&dir).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(failed)?;
+    }
+    Ok(dir)
 }
 
 /// A file name that says what wrote the backup, on what, and when:
@@ -49,24 +72,15 @@ pub fn write(
     args: &BackupArgs,
     command: &str,
     target: &str,
-    entries: &[Entry],
+    entries: Entries<'_>,
 ) -> anyhow::Result<Option<PathBuf>> {
-    if entries.is_empty() {
+    let mut entries = entries.peekable();
+    if entries.peek().is_none() {
         return Ok(None);
     }
     let path = match &args.backup {
         Some(path) => path.clone(),
-        None => default_dir(
-            std::env::var_os("XDG_STATE_HOME"),
-            std::env::var_os("HOME"),
-        )
-        .ok_or_else(|| {
-            glutil::Error::InvalidInput(
-                "no place for the backup: neither XDG_STATE_HOME nor HOME is set; pass --backup PATH"
-                    .into(),
-            )
-        })?
-        .join(file_name(
+        None => backup_dir()?.join(file_name(
             command,
             target,
             SystemTime::now(),

@@ -7,7 +7,7 @@
 use std::future::Future;
 
 use anyhow::Context;
-use glutil::backup::Entry;
+use glutil::backup::Entries;
 
 use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs, WriteArgs};
 use crate::output::{Report, Run};
@@ -34,13 +34,13 @@ pub trait Job {
         Ok(())
     }
 
-    /// What the backup of the plan's changes holds, and what its file name
-    /// names (`db.table`).
-    fn backup(
+    /// What the backup of the plan's changes holds (made as it is written),
+    /// and what its file name names (`db.table`).
+    fn backup<'p>(
         &self,
-        plan: &Self::Plan,
+        plan: &'p Self::Plan,
         session: &Session,
-    ) -> impl Future<Output = anyhow::Result<(Vec<Entry>, String)>>;
+    ) -> impl Future<Output = anyhow::Result<(Entries<'p>, String)>>;
 
     /// Applies the plan; called only after the backup is on disk.
     fn apply(&self, plan: &Self::Plan, session: &Session) -> impl Future<Output = Self::Outcome>;
@@ -99,9 +99,7 @@ pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
         if job.changes_anything(&plan) {
             job.confirm(&plan, &session)?;
             let (entries, target) = job.backup(&plan, &session).await?;
-            backup = crate::backup::write(&session, backup_args, job.name(), &target, &entries)?;
-            // The before-images are on disk: free them before the writes.
-            drop(entries);
+            backup = crate::backup::write(&session, backup_args, job.name(), &target, entries)?;
             outcome = job.apply(&plan, &session).await;
         }
     }

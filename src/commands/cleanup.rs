@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use glutil::apply::Writes;
 use glutil::aws::Detail;
-use glutil::backup::Entry;
+use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
@@ -194,8 +194,12 @@ impl Job for ListMissing {
         false
     }
 
-    async fn backup(&self, _: &Chosen, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
-        Ok((Vec::new(), String::new()))
+    async fn backup<'p>(
+        &self,
+        _: &'p Chosen,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
+        Ok((Box::new(std::iter::empty()), String::new()))
     }
 
     async fn apply(&self, _: &Chosen, _: &Session) {}
@@ -313,7 +317,11 @@ impl Job for Delete<'_> {
         Ok(())
     }
 
-    async fn backup(&self, plan: &Chosen, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+    async fn backup<'p>(
+        &self,
+        plan: &'p Chosen,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
         let by_values: HashMap<&[String], &PartitionImage> = plan
             .partitions
             .iter()
@@ -322,10 +330,9 @@ impl Job for Delete<'_> {
         let entries = plan
             .findings
             .iter()
-            .filter_map(|f| by_values.get(f.values.as_slice()))
-            .map(|p| Entry::delete_partition(&plan.table, p))
-            .collect();
-        Ok((entries, plan.table.qualified_name()))
+            .filter_map(move |f| by_values.get(f.values.as_slice()).copied())
+            .map(|p| Entry::delete_partition(&plan.table, p));
+        Ok((Box::new(entries), plan.table.qualified_name()))
     }
 
     async fn apply(&self, plan: &Chosen, session: &Session) -> Outcome {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use glutil::apply::Writes;
-use glutil::backup::Entry;
+use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::Outcome;
 use glutil::model::partition::DiscoveredPartition;
 use glutil::model::scope::WalkScope;
@@ -176,9 +176,13 @@ impl Job for CreateTable {
             || !plan.partitions.is_empty()
     }
 
-    async fn backup(&self, plan: &Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+    async fn backup<'p>(
+        &self,
+        plan: &'p Plan,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
         let database = self.database.clone();
-        let mut entries = match (&plan.existing, &plan.changes) {
+        let entries = match (&plan.existing, &plan.changes) {
             (None, _) => vec![Entry::CreateTable {
                 database,
                 table: plan.table.clone(),
@@ -190,12 +194,12 @@ impl Job for CreateTable {
             _ => Vec::new(),
         };
         let id = glutil::model::TableId::new(&self.database, &self.table);
-        entries.extend(
-            plan.partitions
-                .iter()
-                .map(|p| Entry::create_partition(&id, p)),
-        );
-        Ok((entries, id.qualified()))
+        let target = id.qualified();
+        let partitions = plan
+            .partitions
+            .iter()
+            .map(move |p| Entry::create_partition(&id, p));
+        Ok((Box::new(entries.into_iter().chain(partitions)), target))
     }
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Done {

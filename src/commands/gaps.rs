@@ -2,7 +2,7 @@
 //! by time that have no partition, and which of them hold data in S3.
 
 use glutil::aws::Detail;
-use glutil::backup::Entry;
+use glutil::backup::Entries;
 use glutil::model::partition::stored_s3_location;
 use glutil::model::{S3Location, Table};
 use glutil::plan::gaps::{
@@ -249,8 +249,8 @@ impl Job for GapsArgs {
         false
     }
 
-    async fn backup(&self, _: &Found, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
-        Ok((Vec::new(), String::new()))
+    async fn backup<'p>(&self, _: &'p Found, _: &Session) -> anyhow::Result<(Entries<'p>, String)> {
+        Ok((Box::new(std::iter::empty()), String::new()))
     }
 
     async fn apply(&self, _: &Found, _: &Session) {}

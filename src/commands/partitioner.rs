@@ -2,11 +2,11 @@
 //! catalog lacks.
 
 use glutil::apply::Writes;
-use glutil::backup::Entry;
+use glutil::backup::{Entries, Entry};
 use glutil::model::layout::Conflict;
 use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::scope::{Date, WalkScope};
-use glutil::model::{DiscoveredPartition, PartitionImage, S3Location, Table};
+use glutil::model::{DiscoveredPartition, S3Location, Table};
 use glutil::plan::create::plan_snapshot;
 use glutil::read::snapshot::read_scoped;
 
@@ -60,7 +60,6 @@ pub struct Plan {
     found: u64,
     already_present: u64,
     to_create: Vec<DiscoveredPartition>,
-    definitions: Vec<PartitionImage>,
     conflicts: Vec<Conflict>,
     empty_folders: u64,
     folders_listed: u64,
@@ -98,7 +97,6 @@ impl Job for Args {
             found: discovery.partitions.len() as u64,
             already_present: plan.already_present,
             to_create: plan.to_create,
-            definitions: plan.definitions,
             conflicts: discovery.conflicts,
             empty_folders: discovery.empty.len() as u64,
             folders_listed: discovery.folders_listed,
@@ -109,18 +107,23 @@ impl Job for Args {
         !plan.to_create.is_empty()
     }
 
-    async fn backup(&self, plan: &Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+    async fn backup<'p>(
+        &self,
+        plan: &'p Plan,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
+        // Each definition is made as its line is written, not held.
+        let table = &plan.table;
         let entries = plan
-            .definitions
+            .to_create
             .iter()
-            .map(|p| Entry::create_partition(&plan.table, p))
-            .collect();
-        Ok((entries, plan.table.qualified_name()))
+            .map(move |p| Entry::create_partition(table, &p.definition(table)));
+        Ok((Box::new(entries), table.qualified_name()))
     }
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
         session
-            .write(Writes::CreatePartitions(plan.table.id(), &plan.definitions))
+            .write(Writes::CreateFound(&plan.table, &plan.to_create))
             .await
     }
 

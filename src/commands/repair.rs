@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use glutil::apply::Writes;
 use glutil::aws::Detail;
-use glutil::backup::Entry;
+use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::{PartitionImage, StoredPartition, Table, TableEntry};
 use glutil::plan::junk::{junk_tables, JunkTable};
@@ -108,11 +108,11 @@ fn update_rows(run: &Run<Outcome>) -> Vec<Row> {
 
 /// The backup of partition updates: each partition as it is now.
 fn update_backup<'a>(
-    table: &Table,
-    before: impl Iterator<Item = &'a PartitionImage>,
-) -> (Vec<Entry>, String) {
-    let entries = before.map(|p| Entry::update_partition(table, p)).collect();
-    (entries, table.qualified_name())
+    table: &'a Table,
+    before: impl Iterator<Item = &'a PartitionImage> + 'a,
+) -> (Entries<'a>, String) {
+    let entries = before.map(move |p| Entry::update_partition(table, p));
+    (Box::new(entries), table.qualified_name())
 }
 
 /// Sends partition updates with the shared batching.
@@ -156,7 +156,11 @@ impl Job for UpdatePartitions {
         !plan.plan.moves.is_empty()
     }
 
-    async fn backup(&self, plan: &Self::Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+    async fn backup<'p>(
+        &self,
+        plan: &'p Self::Plan,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
         let before = plan.plan.moves.iter().map(|m| &m.before);
         Ok(update_backup(&plan.table, before))
     }
@@ -253,7 +257,11 @@ impl Job for UpdateStorage {
         !plan.plan.changes.is_empty()
     }
 
-    async fn backup(&self, plan: &Self::Plan, _: &Session) -> anyhow::Result<(Vec<Entry>, String)> {
+    async fn backup<'p>(
+        &self,
+        plan: &'p Self::Plan,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
         let before = plan.plan.changes.iter().map(|c| &c.before);
         Ok(update_backup(&plan.table, before))
     }
@@ -348,11 +356,11 @@ impl Job for DeleteBadTables {
     }
 
     /// Each table and all its partitions, since Glue deletes them with it.
-    async fn backup(
+    async fn backup<'p>(
         &self,
-        plan: &JunkPlan,
+        plan: &'p JunkPlan,
         session: &Session,
-    ) -> anyhow::Result<(Vec<Entry>, String)> {
+    ) -> anyhow::Result<(Entries<'p>, String)> {
         let mut entries = Vec::new();
         for junk in &plan.junk {
             if let Some((table, partitions)) =
@@ -361,7 +369,7 @@ impl Job for DeleteBadTables {
                 entries.extend(Entry::delete_table(&self.database, &table, &partitions));
             }
         }
-        Ok((entries, self.database.clone()))
+        Ok((Box::new(entries.into_iter()), self.database.clone()))
     }
 
     async fn apply(&self, plan: &JunkPlan, session: &Session) -> Outcome {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use glutil::apply::restore::{apply_restore, RestoreOutcome};
-use glutil::backup::{read_backup, Entry, Header};
+use glutil::backup::{read_backup, Entries, Entry, Header};
 use glutil::model::{PartitionImage, TableName};
 use glutil::plan::restore::{plan_restore, NotRestored, RestorePlan};
 use glutil::progress::Progress;
@@ -77,18 +77,18 @@ impl Job for RestoreJob<'_> {
         !plan.is_empty()
     }
 
-    async fn backup(
+    async fn backup<'p>(
         &self,
-        plan: &RestorePlan,
+        plan: &'p RestorePlan,
         _: &Session,
-    ) -> anyhow::Result<(Vec<Entry>, String)> {
+    ) -> anyhow::Result<(Entries<'p>, String)> {
         let target = self
             .args
             .file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok((plan.backup_entries(), target))
+        Ok((Box::new(plan.backup_entries().into_iter()), target))
     }
 
     async fn apply(&self, plan: &RestorePlan, session: &Session) -> RestoreOutcome {

@@ -194,7 +194,7 @@ async fn partition_one(
     let outcome = if t.dry_run || plan.to_create.is_empty() {
         Default::default()
     } else {
-        Writes::CreatePartitions(snapshot.table.id(), &plan.definitions)
+        Writes::CreateFound(&snapshot.table, &plan.to_create)
             .apply(&aws.catalog(), concurrency, &NoProgress)
             .await
     };

@@ -8,15 +8,19 @@ pub mod restore;
 use crate::aws::Catalog;
 use crate::model::definition::PartitionImage;
 use crate::model::outcome::Outcome;
-use crate::model::table::TableId;
+use crate::model::partition::DiscoveredPartition;
+use crate::model::table::{Table, TableId};
 use crate::progress::Progress;
 
 /// The writes of one step of a command. They borrow what the plan holds,
 /// so a big plan is not copied to be sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Writes<'a> {
     /// Partitions to create, defined whole.
     CreatePartitions(TableId, &'a [PartitionImage]),
+    /// Partitions found in S3, to create as the table defines its storage;
+    /// each definition is made when its batch is sent, not held.
+    CreateFound(&'a Table, &'a [DiscoveredPartition]),
     /// Partitions to replace with these definitions (matched by values).
     UpdatePartitions(TableId, &'a [PartitionImage]),
     /// Partitions to delete, by values.
@@ -31,6 +35,7 @@ impl Writes<'_> {
     pub fn len(&self) -> usize {
         match self {
             Writes::CreatePartitions(_, p) | Writes::UpdatePartitions(_, p) => p.len(),
+            Writes::CreateFound(_, p) => p.len(),
             Writes::DeletePartitions(_, v) => v.len(),
             Writes::DeleteTables(_, n) => n.len(),
         }
@@ -44,7 +49,7 @@ impl Writes<'_> {
     /// What the progress display says while the writes run.
     pub fn step(&self) -> &'static str {
         match self {
-            Writes::CreatePartitions(..) => "creating partitions",
+            Writes::CreatePartitions(..) | Writes::CreateFound(..) => "creating partitions",
             Writes::UpdatePartitions(..) => "updating partitions",
             Writes::DeletePartitions(..) => "deleting partitions",
             Writes::DeleteTables(..) => "deleting tables",
@@ -64,6 +69,11 @@ impl Writes<'_> {
             Writes::CreatePartitions(table, partitions) => {
                 catalog
                     .create_partitions(table, partitions, concurrency, progress)
+                    .await
+            }
+            Writes::CreateFound(table, found) => {
+                catalog
+                    .create_found(table, found, concurrency, progress)
                     .await
             }
             Writes::UpdatePartitions(table, partitions) => {

@@ -11,7 +11,8 @@ use crate::aws::glue::{glue_error, value_list, Catalog};
 use crate::error::Result;
 use crate::model::definition::{PartitionImage, TableImage};
 use crate::model::outcome::{Failure, Outcome};
-use crate::model::table::TableName;
+use crate::model::partition::DiscoveredPartition;
+use crate::model::table::{Table, TableName};
 use crate::progress::Progress;
 
 /// BatchCreatePartition takes at most 100 partitions per request; a
@@ -38,6 +39,42 @@ const DELETE_TABLES: BatchRule = BatchRule {
 };
 
 impl Catalog {
+    /// Creates partitions found in S3, each defined as the table defines
+    /// its storage when its batch is sent (see [`Catalog::create_partitions`]).
+    pub async fn create_found(
+        &self,
+        table: &Table,
+        found: &[DiscoveredPartition],
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> Outcome {
+        write_in_batches(
+            found,
+            |p| p.values.as_slice(),
+            CREATE,
+            concurrency,
+            progress,
+            |batch| async move {
+                let inputs = batch
+                    .iter()
+                    .map(|p| p.definition(table).to_input())
+                    .collect();
+                let output = self
+                    .glue
+                    .batch_create_partition()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(&table.database)
+                    .table_name(&table.name)
+                    .set_partition_input_list(Some(inputs))
+                    .send()
+                    .await
+                    .map_err(request_failed)?;
+                Ok(partition_failures(output.errors()))
+            },
+        )
+        .await
+    }
+
     /// Creates partitions from complete definitions with
     /// BatchCreatePartition, 100 per request and up to `concurrency`
     /// requests in flight. A partition that already exists was made by

@@ -172,18 +172,50 @@ pub struct BackupWriter {
     entries: u64,
 }
 
+/// A backup's entries, made one at a time as they are written, so a big
+/// run never holds them all.
+pub type Entries<'a> = Box<dyn Iterator<Item = Entry> + 'a>;
+
+/// Options that create a new file, owner-only on Unix.
+fn private_file() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Creates missing folders, owner-only on Unix; existing ones are left as
+/// they are.
+pub fn private_dirs(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
 impl BackupWriter {
     /// Creates the file (and its folders) and writes the header. An existing
-    /// file is never overwritten.
+    /// file is never overwritten. A backup can hold whatever the catalog
+    /// holds (connection strings in table parameters): the file is created
+    /// readable by its owner only (0600), and so are the folders this
+    /// creates (0700).
     pub fn create(path: &Path, header: &Header) -> Result<Self> {
         let failed = |source: std::io::Error| Error::BackupWrite {
             path: path.display().to_string(),
             source,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(failed)?;
+            private_dirs(parent).map_err(failed)?;
         }
-        let file = match OpenOptions::new().write(true).create_new(true).open(path) {
+        let file = match private_file().open(path) {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(Error::InvalidInput(format!(
@@ -233,10 +265,14 @@ impl BackupWriter {
 }
 
 /// Writes a whole backup: header, entries, flush and sync.
-pub fn write_backup(path: &Path, header: &Header, entries: &[Entry]) -> Result<(PathBuf, u64)> {
+pub fn write_backup(
+    path: &Path,
+    header: &Header,
+    entries: impl IntoIterator<Item = Entry>,
+) -> Result<(PathBuf, u64)> {
     let mut writer = BackupWriter::create(path, header)?;
     for entry in entries {
-        writer.record(entry)?;
+        writer.record(&entry)?;
     }
     writer.seal()
 }
@@ -333,12 +369,21 @@ mod tests {
             },
         ];
         let header = Header::new("delete-all", Some("us-east-1".into()), None);
-        let (written, count) = write_backup(&path, &header, &entries).unwrap();
+        let (written, count) = write_backup(&path, &header, entries.clone()).unwrap();
         assert_eq!((written.as_path(), count), (path.as_path(), 2));
+        #[cfg(unix)]
+        {
+            // Catalog dumps can hold secrets: owner-only file and folders.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&dir.join("nested")), 0o700);
+            assert_eq!(mode(&dir), 0o700);
+        }
         let (read_header, read_entries) = read_backup(&path).unwrap();
         assert_eq!(read_header, header);
         assert_eq!(read_entries, entries);
-        let again = write_backup(&path, &header, &entries).unwrap_err();
+        let again = write_backup(&path, &header, entries.clone()).unwrap_err();
         assert!(again.to_string().contains("already exists"), "{again}");
         assert_eq!(read_backup(&path).unwrap().1, entries);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use crate::model::definition::PartitionImage;
 use crate::model::partition::DiscoveredPartition;
 use crate::read::Snapshot;
 
@@ -14,10 +13,6 @@ pub struct CreatePlan {
     /// Found in S3 and already in the catalog (wherever the catalog says
     /// they are: repointing is `update-partitions`' job, not this one's).
     pub already_present: u64,
-    /// The definitions of the partitions to create, in the same order:
-    /// the table's storage descriptor with each partition's location.
-    #[serde(skip)]
-    pub definitions: Vec<PartitionImage>,
 }
 
 /// The partitioner's plan for a snapshot: the partitions found in S3 that
@@ -28,13 +23,7 @@ pub fn plan_snapshot(snapshot: &Snapshot) -> CreatePlan {
         .iter()
         .map(|p| p.values.clone())
         .collect();
-    let mut plan = plan_creates(&snapshot.discovery.partitions, &in_catalog);
-    plan.definitions = plan
-        .to_create
-        .iter()
-        .map(|p| p.definition(&snapshot.table))
-        .collect();
-    plan
+    plan_creates(&snapshot.discovery.partitions, &in_catalog)
 }
 
 /// Compares found partitions with the values already in the catalog.
