@@ -81,7 +81,7 @@ impl Job for Args {
                 Date::today_utc(),
             )
         };
-        let snapshot = read_scoped(
+        let mut snapshot = read_scoped(
             &session.aws,
             &self.table.database,
             &self.table.table,
@@ -90,11 +90,11 @@ impl Job for Args {
             &session.progress,
         )
         .await?;
-        let plan = plan_snapshot(&snapshot);
+        let plan = plan_snapshot(&mut snapshot);
         let discovery = snapshot.discovery;
         Ok(Plan {
             table: snapshot.table,
-            found: discovery.partitions.len() as u64,
+            found: plan.found,
             already_present: plan.already_present,
             to_create: plan.to_create,
             conflicts: discovery.conflicts,

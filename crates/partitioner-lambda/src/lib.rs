@@ -187,10 +187,10 @@ async fn partition_one(
             Date::today_utc(),
         )
     };
-    let snapshot = read_scoped(&aws, &t.database, &t.table, scope, concurrency, &NoProgress)
+    let mut snapshot = read_scoped(&aws, &t.database, &t.table, scope, concurrency, &NoProgress)
         .await
         .map_err(fail)?;
-    let plan = plan_snapshot(&snapshot);
+    let plan = plan_snapshot(&mut snapshot);
     let outcome = if t.dry_run || plan.to_create.is_empty() {
         Default::default()
     } else {
@@ -203,7 +203,7 @@ async fn partition_one(
         table: snapshot.table.name,
         region,
         dry_run: t.dry_run,
-        found: snapshot.discovery.partitions.len() as u64,
+        found: plan.found,
         already_present: plan.already_present + outcome.already_done,
         to_create: plan.to_create.len() as u64,
         created: outcome.applied,

@@ -13,17 +13,22 @@ pub struct CreatePlan {
     /// Found in S3 and already in the catalog (wherever the catalog says
     /// they are: repointing is `update-partitions`' job, not this one's).
     pub already_present: u64,
+    /// Partitions found in S3.
+    #[serde(skip)]
+    pub found: u64,
 }
 
 /// The partitioner's plan for a snapshot: the partitions found in S3 that
-/// the catalog lacks, defined as the table defines its storage.
-pub fn plan_snapshot(snapshot: &Snapshot) -> CreatePlan {
-    let in_catalog: HashSet<Vec<String>> = snapshot
-        .partitions
-        .iter()
-        .map(|p| p.values.clone())
-        .collect();
-    plan_creates(&snapshot.discovery.partitions, &in_catalog)
+/// the catalog lacks. It takes the found partitions and the catalog's out
+/// of the snapshot rather than copying them (a ten-year hourly table holds
+/// 87,600 of each); `found` keeps the count.
+pub fn plan_snapshot(snapshot: &mut Snapshot) -> CreatePlan {
+    let catalog = std::mem::take(&mut snapshot.partitions);
+    let in_catalog: HashSet<Vec<String>> = catalog.into_iter().map(|p| p.values).collect();
+    plan_found(
+        std::mem::take(&mut snapshot.discovery.partitions),
+        &in_catalog,
+    )
 }
 
 /// Compares found partitions with the values already in the catalog.
@@ -31,12 +36,23 @@ pub fn plan_creates(
     found: &[DiscoveredPartition],
     in_catalog: &HashSet<Vec<String>>,
 ) -> CreatePlan {
-    let mut plan = CreatePlan::default();
+    plan_found(found.to_vec(), in_catalog)
+}
+
+/// [`plan_creates`], taking the found partitions.
+pub fn plan_found(
+    found: Vec<DiscoveredPartition>,
+    in_catalog: &HashSet<Vec<String>>,
+) -> CreatePlan {
+    let mut plan = CreatePlan {
+        found: found.len() as u64,
+        ..CreatePlan::default()
+    };
     for partition in found {
         if in_catalog.contains(&partition.values) {
             plan.already_present += 1;
         } else {
-            plan.to_create.push(partition.clone());
+            plan.to_create.push(partition);
         }
     }
     plan.to_create.sort_by(|a, b| a.values.cmp(&b.values));
