@@ -3,8 +3,6 @@
 //! Everything here is pure: the S3 walk feeds folder names and object keys
 //! in, and gets values (or "not a partition") back.
 
-use std::collections::BTreeMap;
-
 use crate::model::location::S3Location;
 use crate::model::partition::DiscoveredPartition;
 use crate::model::table::{PartitionKey, Table};
@@ -143,22 +141,36 @@ pub struct Conflict {
 pub fn resolve_conflicts(
     found: impl IntoIterator<Item = DiscoveredPartition>,
 ) -> (Vec<DiscoveredPartition>, Vec<Conflict>) {
-    let mut by_values: BTreeMap<Vec<String>, Vec<S3Location>> = BTreeMap::new();
-    for p in found {
-        let locations = by_values.entry(p.values).or_default();
-        if !locations.contains(&p.location) {
-            locations.push(p.location);
-        }
-    }
-    let mut unique = Vec::new();
+    // Sorted in place and scanned: no map beside the list (a ten-year
+    // hourly table finds 87,600 partitions).
+    let mut found: Vec<DiscoveredPartition> = found.into_iter().collect();
+    found.sort_by(|a, b| a.values.cmp(&b.values));
+    let mut unique = Vec::with_capacity(found.len());
     let mut conflicts = Vec::new();
-    for (values, mut locations) in by_values {
+    let mut rest = found.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let mut locations = Vec::new();
+        while let Some(next) = rest.next_if(|n| n.values == first.values) {
+            locations.push(next.location);
+        }
+        if locations.is_empty() {
+            unique.push(first);
+            continue;
+        }
+        locations.push(first.location);
+        locations.sort_by_key(|l| l.to_string());
+        locations.dedup();
         if locations.len() == 1 {
             let location = locations.pop().expect("one location");
-            unique.push(DiscoveredPartition { values, location });
+            unique.push(DiscoveredPartition {
+                values: first.values,
+                location,
+            });
         } else {
-            locations.sort_by_key(|l| l.to_string());
-            conflicts.push(Conflict { values, locations });
+            conflicts.push(Conflict {
+                values: first.values,
+                locations,
+            });
         }
     }
     (unique, conflicts)
