@@ -151,7 +151,7 @@ async fn choose(
         let table = session.catalog.table(database, name).await?;
         table.check_partitioned()?;
         let partitions = session.catalog.all_partitions(&table, detail).await?;
-        let stored: Vec<StoredPartition> = partitions.iter().map(StoredPartition::from).collect();
+        let (stored, partitions) = keep_for_backup(partitions, detail);
         return Ok(Chosen {
             table,
             examined: stored.len() as u64,
@@ -162,8 +162,9 @@ async fn choose(
     let progress = &session.progress;
     let snapshot = read_whole(aws, database, name, concurrency, detail, progress).await?;
     let has_data = data_presence(aws, &snapshot, concurrency, progress).await?;
+    let (stored, partitions) = keep_for_backup(snapshot.partitions, detail);
     let audit = Audit {
-        partitions: snapshot.stored(),
+        partitions: stored,
         discovery: snapshot.discovery,
         has_data,
     };
@@ -175,8 +176,30 @@ async fn choose(
         table: snapshot.table,
         examined: audit.partitions.len() as u64,
         findings,
-        partitions: snapshot.partitions,
+        partitions,
     })
+}
+
+/// The partitions as values and locations, and the whole images only when
+/// they were read whole (a real run's backup needs them; a dry run or an
+/// audit does not hold them twice).
+fn keep_for_backup(
+    partitions: Vec<PartitionImage>,
+    detail: Detail,
+) -> (Vec<StoredPartition>, Vec<PartitionImage>) {
+    match detail {
+        Detail::Whole => (
+            partitions.iter().map(StoredPartition::from).collect(),
+            partitions,
+        ),
+        Detail::Locations => (
+            partitions
+                .into_iter()
+                .map(|p| StoredPartition::from(&p))
+                .collect(),
+            Vec::new(),
+        ),
+    }
 }
 
 impl Job for ListMissing {
