@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use glutil::aws::debug::RequestLog;
 use glutil::aws::{AwsOptions, DEFAULT_MAX_ATTEMPTS};
 
 /// How to reach AWS.
@@ -27,6 +28,11 @@ pub struct AwsArgs {
           allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
+    /// One stderr line per AWS request attempt: service, operation, table
+    /// or S3 folder, HTTP status and error code, attempt, milliseconds
+    /// (never credentials).
+    #[arg(long)]
+    pub debug: bool,
 }
 
 impl AwsArgs {
@@ -38,6 +44,9 @@ impl AwsArgs {
             endpoint_url: self.endpoint_url.clone(),
             max_attempts: Some(self.max_attempts),
             catalog_id: self.catalog_id.clone(),
+            log: self
+                .debug
+                .then(|| RequestLog(std::sync::Arc::new(|record| eprintln!("debug: {record}")))),
         }
     }
 }

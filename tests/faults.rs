@@ -148,6 +148,59 @@ fn partitioner_under_15_percent_throttling_ends_as_without_faults() {
 }
 
 #[test]
+fn debug_shows_every_attempt_with_its_status_and_never_credentials() {
+    let lab = Lab::start(0.0, 0.3);
+    seed_uncataloged(&lab, 3);
+    let run = run_at(
+        &lab.endpoint,
+        PARTITIONER,
+        &["faultdb", "events", "--dry-run", "--debug", "-q"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("debug: "))
+        .collect();
+    let requests: u64 = lab.call("/_lab/stats", None)["requests"].as_u64().unwrap();
+    assert_eq!(
+        lines.len() as u64,
+        requests,
+        "one line per attempt:\n{}",
+        run.stderr
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("debug: Glue GetTable faultdb.events -> 200, attempt ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("-> 400 ThrottlingException, attempt 1")
+                || l.contains("-> 503 SlowDown, attempt 1")),
+        "30% faults show as they happen:\n{}",
+        run.stderr
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("debug: S3 ListObjectsV2 faults/t/")),
+        "{}",
+        run.stderr
+    );
+    for secret in ["testing", "Authorization", "Signature", "Credential"] {
+        assert!(
+            !run.stderr.contains(secret),
+            "{secret} leaked:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn delete_all_under_15_percent_throttling_deletes_everything() {
     let lab = Lab::start(0.0, 0.15);
     seed_catalog(&lab, "s3://faults/t/", "t/", "t/", 20);

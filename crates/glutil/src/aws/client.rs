@@ -14,6 +14,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::aws::athena::Athena;
+use crate::aws::debug::RequestLog;
 use crate::aws::glue::Catalog;
 use crate::aws::s3::Bucket;
 use crate::error::{Error, Result};
@@ -39,6 +40,8 @@ pub struct AwsOptions {
     pub max_attempts: Option<u32>,
     /// Glue catalog id (account id) when it is not the caller's own.
     pub catalog_id: Option<String>,
+    /// Receives a record of every request attempt (`--debug`).
+    pub log: Option<RequestLog>,
 }
 
 /// The settings the clients are built with, resolved from options and the
@@ -158,6 +161,11 @@ impl Aws {
         let mut athena = aws_sdk_athena::config::Builder::from(sdk)
             .retry_config(settings.retry_config())
             .interceptor(requests.clone());
+        if let Some(log) = &options.log {
+            glue = glue.interceptor(log.clone());
+            s3 = s3.interceptor(log.clone());
+            athena = athena.interceptor(log.clone());
+        }
         if let Some(endpoint) = &settings.endpoint_url {
             glue = glue.endpoint_url(endpoint);
             s3 = s3.endpoint_url(endpoint);

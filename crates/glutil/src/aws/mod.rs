@@ -7,6 +7,7 @@ pub mod athena;
 pub mod batch;
 pub mod client;
 pub mod convert;
+pub mod debug;
 pub mod glue;
 pub mod s3;
 pub mod write;
