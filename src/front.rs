@@ -7,6 +7,7 @@ use std::io::Write;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+use crate::commands::backups::Backups;
 use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing};
 use crate::commands::create_table::CreateTable;
 use crate::commands::gaps::GapsArgs;
@@ -63,6 +64,8 @@ pub enum Subcommand {
     Query(Query),
     #[allow(missing_docs)]
     Gaps(GapsArgs),
+    #[allow(missing_docs)]
+    Backups(Backups),
     /// Prints shell completions for glutil to stdout.
     ///
     /// bash: glutil completions bash > ~/.local/share/bash-completion/completions/glutil;
@@ -90,6 +93,7 @@ impl Command for Glutil {
             Subcommand::CreateTable(c) => c.run().await,
             Subcommand::Query(c) => c.run().await,
             Subcommand::Gaps(c) => c.run().await,
+            Subcommand::Backups(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,
                 // and a closed pipe must end quietly.

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{hourly_keys, run_at, Lab};
@@ -245,19 +245,10 @@ fn update_partitions_under_15_percent_throttling_moves_everything() {
 }
 
 /// Starts a binary against a lab, as a child the test can signal.
+/// Starts a binary against the lab with the harness's environment (test
+/// credentials, backups under the build's scratch folder, not in ~).
 fn spawn_at(lab: &Lab, binary: &str, args: &[&str]) -> std::process::Child {
-    Command::new(binary)
-        .args(args)
-        .env("AWS_ENDPOINT_URL", &lab.endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn")
+    crate::harness::spawn_at(&lab.endpoint, binary, args)
 }
 
 /// Waits until the catalog's partition count satisfies `ready`.

@@ -1,5 +1,6 @@
 //! One module per command; each binary in `bin/` runs one of them.
 
+pub mod backups;
 pub mod cleanup;
 pub mod create_table;
 pub mod gaps;

@@ -122,7 +122,7 @@ fn execution_id(text: &str) -> Result<String, String> {
     }
 }
 
-/// `90`, `90s`, `1500ms`, `15m`, `2h`.
+/// `90`, `90s`, `1500ms`, `15m`, `2h`, `30d`, `2w`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -137,7 +137,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => value / 1000.0,
         "m" => value * 60.0,
         "h" => value * 3600.0,
-        other => return Err(format!("unknown unit `{other}`: use ms, s, m or h")),
+        "d" => value * 86_400.0,
+        "w" => value * 604_800.0,
+        other => return Err(format!("unknown unit `{other}`: use ms, s, m, h, d or w")),
     };
     if seconds <= 0.0 || !seconds.is_finite() {
         return Err("a timeout must be more than zero".to_string());
@@ -640,7 +642,11 @@ mod tests {
         assert_eq!(parse_duration("0.5s").unwrap(), Duration::from_millis(500));
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+        assert_eq!(
+            parse_duration("30d").unwrap(),
+            Duration::from_secs(30 * 86_400)
+        );
+        assert!(parse_duration("5y").unwrap_err().contains("unknown unit"));
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! The images are `model::definition`'s, which map every field of Glue's
 //! `Partition` and `Table`.
 
+pub mod catalog;
+
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
