@@ -3,8 +3,6 @@
 //! tables of partitions (GetPartitions in parallel segments). The writes
 //! are in `aws::write`. Speaks the model's types; the SDK's stay in here.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_glue::error::SdkError;
 use aws_sdk_glue::types::{Partition, PartitionValueList, Segment};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -198,13 +196,15 @@ impl Catalog {
             .buffer_unordered(total as usize)
             .try_collect()
             .await?;
-        let mut by_values = BTreeMap::new();
-        for partition in per_segment.into_iter().flatten() {
-            by_values
-                .entry(partition.values.clone())
-                .or_insert(partition);
+        // Joined, sorted and deduplicated in place: no map (and no second
+        // copy of every partition's values) beside the list.
+        let mut all = Vec::with_capacity(per_segment.iter().map(Vec::len).sum());
+        for segment in per_segment {
+            all.extend(segment);
         }
-        Ok(by_values.into_values().collect())
+        all.sort_by(|a, b| a.values.cmp(&b.values));
+        all.dedup_by(|a, b| a.values == b.values);
+        Ok(all)
     }
 
     fn get_partitions(
