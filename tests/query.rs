@@ -460,3 +460,29 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+#[test]
+fn a_statement_athena_refuses_fails_with_athenas_reason() {
+    let lab = Lab::start(0.0, 0.0);
+    let run = query(
+        &lab,
+        &[
+            "SELECT 1",
+            "--workgroup",
+            "no_such_workgroup",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("StartQueryExecution")
+            && run.stderr.contains("was refused")
+            && run.stderr.contains("WorkGroup does not exist"),
+        "{}",
+        run.stderr
+    );
+    let doc = run.json();
+    assert_eq!(doc["state"], "ERROR");
+    assert_eq!(doc["query_execution_id"], Value::Null);
+}

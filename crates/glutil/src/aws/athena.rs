@@ -8,10 +8,11 @@
 //! the client request token the SDK fills in makes those retries start one
 //! query, not several.
 
+use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_athena::operation::get_query_results::GetQueryResultsOutput;
 use aws_sdk_athena::types::{QueryExecution, QueryExecutionContext, ResultConfiguration};
 
-use crate::error::{BoxError, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::athena::{QueryState, QueryStatus, ResultColumn, ResultPage, ResultRow};
 
 /// GetQueryResults returns at most 1000 rows per page.
@@ -61,12 +62,7 @@ impl Athena {
             .set_work_group(context.workgroup.clone())
             .send()
             .await
-            .map_err(|err| {
-                let invalid = err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_invalid_request_exception());
-                athena_error("StartQueryExecution", "the statement", invalid, err)
-            })?;
+            .map_err(|err| athena_error("StartQueryExecution", "the statement", err))?;
         output
             .query_execution_id
             .ok_or_else(|| missing("StartQueryExecution", "a query execution id"))
@@ -80,12 +76,7 @@ impl Athena {
             .query_execution_id(id)
             .send()
             .await
-            .map_err(|err| {
-                let invalid = err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_invalid_request_exception());
-                athena_error("GetQueryExecution", id, invalid, err)
-            })?;
+            .map_err(|err| athena_error("GetQueryExecution", id, err))?;
         let execution = output
             .query_execution
             .ok_or_else(|| missing("GetQueryExecution", "the query execution"))?;
@@ -100,7 +91,7 @@ impl Athena {
             .query_execution_id(id)
             .send()
             .await
-            .map_err(|err| athena_error("StopQueryExecution", id, false, err))?;
+            .map_err(|err| athena_error("StopQueryExecution", id, err))?;
         Ok(())
     }
 
@@ -114,12 +105,7 @@ impl Athena {
             .max_results(max_rows.clamp(1, MAX_PAGE_ROWS))
             .send()
             .await
-            .map_err(|err| {
-                let invalid = err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_invalid_request_exception());
-                athena_error("GetQueryResults", id, invalid, err)
-            })?;
+            .map_err(|err| athena_error("GetQueryResults", id, err))?;
         Ok(to_page(output))
     }
 }
@@ -194,24 +180,25 @@ fn to_page(output: GetQueryResultsOutput) -> ResultPage {
     }
 }
 
-fn athena_error(
-    operation: &'static str,
-    target: &str,
-    invalid_request: bool,
-    err: impl Into<BoxError>,
-) -> Error {
-    let source: BoxError = err.into();
-    if invalid_request {
+/// A failed request as the library's error: InvalidRequestException (an
+/// unknown id, a statement Athena refuses) is the caller's mistake; the
+/// rest is Athena failing.
+fn athena_error<E, R>(operation: &'static str, target: &str, err: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if err.code() == Some("InvalidRequestException") {
         Error::AthenaRejected {
             operation,
             target: target.to_string(),
-            message: crate::error::full_message(source.as_ref()),
+            message: crate::error::full_message(&err),
         }
     } else {
         Error::Athena {
             operation,
             target: target.to_string(),
-            source,
+            source: err.into(),
         }
     }
 }

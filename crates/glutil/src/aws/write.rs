@@ -4,7 +4,9 @@
 //! creates and updates.
 
 use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
-use aws_sdk_glue::types::{BatchUpdatePartitionRequestEntry, ErrorDetail, PartitionError};
+use aws_sdk_glue::types::{
+    BatchUpdatePartitionRequestEntry, ErrorDetail, PartitionError, PartitionInput,
+};
 
 use crate::aws::batch::{write_in_batches, BatchRule};
 use crate::aws::glue::{glue_error, value_list, Catalog};
@@ -48,29 +50,14 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
-        write_in_batches(
+        let define = |p: &DiscoveredPartition| p.definition(table).to_input();
+        self.create_each(
+            table,
             found,
             |p| p.values.as_slice(),
-            CREATE,
+            &define,
             concurrency,
             progress,
-            |batch| async move {
-                let inputs = batch
-                    .iter()
-                    .map(|p| p.definition(table).to_input())
-                    .collect();
-                let output = self
-                    .glue
-                    .batch_create_partition()
-                    .set_catalog_id(self.catalog_id.clone())
-                    .database_name(&table.database)
-                    .table_name(&table.name)
-                    .set_partition_input_list(Some(inputs))
-                    .send()
-                    .await
-                    .map_err(request_failed)?;
-                Ok(partition_failures(output.errors()))
-            },
         )
         .await
     }
@@ -87,14 +74,37 @@ impl Catalog {
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
-        write_in_batches(
+        let define = |p: &PartitionImage| p.to_input();
+        self.create_each(
+            table,
             partitions,
             |p| p.values.as_slice(),
+            &define,
+            concurrency,
+            progress,
+        )
+        .await
+    }
+
+    /// BatchCreatePartition over `items`, each turned into its input as its
+    /// batch is sent.
+    async fn create_each<T>(
+        &self,
+        table: &impl TableName,
+        items: &[T],
+        values_of: impl Fn(&T) -> &[String] + Copy,
+        input_of: &dyn Fn(&T) -> PartitionInput,
+        concurrency: usize,
+        progress: &dyn Progress,
+    ) -> Outcome {
+        write_in_batches(
+            items,
+            values_of,
             CREATE,
             concurrency,
             progress,
             |batch| async move {
-                let inputs = batch.iter().map(|p| p.to_input()).collect();
+                let inputs = batch.into_iter().map(input_of).collect();
                 let output = self
                     .glue
                     .batch_create_partition()
