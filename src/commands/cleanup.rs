@@ -12,7 +12,7 @@ use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
-use glutil::read::snapshot::{data_presence, read_whole};
+use glutil::read::snapshot::{data_presence, read_locations, read_whole, Snapshot};
 
 use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs};
 use crate::driver::{self, Job, Options};
@@ -150,8 +150,13 @@ async fn choose(
     if selection == Selection::All {
         let table = session.catalog.table(database, name).await?;
         table.check_partitioned()?;
-        let partitions = session.catalog.all_partitions(&table, detail).await?;
-        let (stored, partitions) = keep_for_backup(partitions, detail);
+        let (stored, partitions) = match detail {
+            Detail::Whole => {
+                let images = session.catalog.all_partitions(&table, detail).await?;
+                (images.iter().map(StoredPartition::from).collect(), images)
+            }
+            Detail::Locations => (session.catalog.all_stored(&table).await?, Vec::new()),
+        };
         return Ok(Chosen {
             table,
             examined: stored.len() as u64,
@@ -160,11 +165,27 @@ async fn choose(
         });
     }
     let progress = &session.progress;
-    let snapshot = read_whole(aws, database, name, concurrency, detail, progress).await?;
+    // Whole images only when a backup needs them; an audit or a dry run
+    // keeps values and locations.
+    let (snapshot, partitions) = match detail {
+        Detail::Whole => {
+            let whole = read_whole(aws, database, name, concurrency, detail, progress).await?;
+            let stored = whole.stored();
+            let snapshot = Snapshot {
+                table: whole.table,
+                discovery: whole.discovery,
+                partitions: stored,
+            };
+            (snapshot, whole.partitions)
+        }
+        Detail::Locations => (
+            read_locations(aws, database, name, concurrency, progress).await?,
+            Vec::new(),
+        ),
+    };
     let has_data = data_presence(aws, &snapshot, concurrency, progress).await?;
-    let (stored, partitions) = keep_for_backup(snapshot.partitions, detail);
     let audit = Audit {
-        partitions: stored,
+        partitions: snapshot.partitions,
         discovery: snapshot.discovery,
         has_data,
     };
@@ -178,28 +199,6 @@ async fn choose(
         findings,
         partitions,
     })
-}
-
-/// The partitions as values and locations, and the whole images only when
-/// they were read whole (a real run's backup needs them; a dry run or an
-/// audit does not hold them twice).
-fn keep_for_backup(
-    partitions: Vec<PartitionImage>,
-    detail: Detail,
-) -> (Vec<StoredPartition>, Vec<PartitionImage>) {
-    match detail {
-        Detail::Whole => (
-            partitions.iter().map(StoredPartition::from).collect(),
-            partitions,
-        ),
-        Detail::Locations => (
-            partitions
-                .into_iter()
-                .map(|p| StoredPartition::from(&p))
-                .collect(),
-            Vec::new(),
-        ),
-    }
 }
 
 impl Job for ListMissing {

@@ -11,6 +11,7 @@ use crate::aws::batch::{backoff, ENTRY_RETRY_ROUNDS};
 use crate::error::{Error, Result};
 use crate::model::definition::{PartitionImage, StorageImage, TableImage};
 use crate::model::location::S3Location;
+use crate::model::partition::StoredPartition;
 use crate::model::table::{PartitionKey, Table, TableEntry, TableName};
 
 /// BatchGetPartition takes at most 1000 keys per request.
@@ -28,22 +29,52 @@ pub enum Detail {
     Locations,
 }
 
-/// A partition as a read with `detail` keeps it: whole, or only its values
-/// and location (what audits, gaps and the partitioner need: a tenth of
-/// the memory).
-fn image(partition: &Partition, detail: Detail) -> PartitionImage {
-    match detail {
-        Detail::Whole => PartitionImage::from(partition),
-        Detail::Locations => PartitionImage::new(
-            partition.values().to_vec(),
-            StorageImage {
-                location: partition
-                    .storage_descriptor()
-                    .and_then(|sd| sd.location())
-                    .map(str::to_string),
-                ..StorageImage::default()
-            },
-        ),
+/// What a catalog read keeps of each partition.
+pub trait FromPartition: Send + Sized {
+    /// Keeps what `detail` asks for of a partition as Glue returned it.
+    fn from_partition(partition: &Partition, detail: Detail) -> Self;
+    /// Its values, to sort and deduplicate by.
+    fn values(&self) -> &[String];
+}
+
+fn stored_location(partition: &Partition) -> Option<String> {
+    partition
+        .storage_descriptor()
+        .and_then(|sd| sd.location())
+        .map(str::to_string)
+}
+
+impl FromPartition for PartitionImage {
+    /// Whole, or only its values and location (what audits, gaps and the
+    /// partitioner need).
+    fn from_partition(partition: &Partition, detail: Detail) -> Self {
+        match detail {
+            Detail::Whole => PartitionImage::from(partition),
+            Detail::Locations => PartitionImage::new(
+                partition.values().to_vec(),
+                StorageImage {
+                    location: stored_location(partition),
+                    ..StorageImage::default()
+                },
+            ),
+        }
+    }
+
+    fn values(&self) -> &[String] {
+        &self.values
+    }
+}
+
+impl FromPartition for StoredPartition {
+    fn from_partition(partition: &Partition, _detail: Detail) -> Self {
+        StoredPartition {
+            values: partition.values().to_vec(),
+            location: stored_location(partition),
+        }
+    }
+
+    fn values(&self) -> &[String] {
+        &self.values
     }
 }
 
@@ -167,6 +198,20 @@ impl Catalog {
         table: &impl TableName,
         detail: Detail,
     ) -> Result<Vec<PartitionImage>> {
+        self.read_all(table, detail).await
+    }
+
+    /// Every partition of a table as values and location only (a tenth of
+    /// a whole image's memory): what audits and the partitioner compare.
+    pub async fn all_stored(&self, table: &impl TableName) -> Result<Vec<StoredPartition>> {
+        self.read_all(table, Detail::Locations).await
+    }
+
+    async fn read_all<T: FromPartition>(
+        &self,
+        table: &impl TableName,
+        detail: Detail,
+    ) -> Result<Vec<T>> {
         let first = self
             .get_partitions(table, detail)
             .send()
@@ -176,7 +221,7 @@ impl Catalog {
             return Ok(first
                 .partitions()
                 .iter()
-                .map(|p| image(p, detail))
+                .map(|p| T::from_partition(p, detail))
                 .collect());
         }
         drop(first);
@@ -184,14 +229,14 @@ impl Catalog {
     }
 
     /// Reads a table's partitions in `total` parallel segments.
-    pub async fn read_segments(
+    pub async fn read_segments<T: FromPartition>(
         &self,
         table: &impl TableName,
         total: i32,
         detail: Detail,
-    ) -> Result<Vec<PartitionImage>> {
+    ) -> Result<Vec<T>> {
         let total = total.clamp(1, MAX_SEGMENTS);
-        let per_segment: Vec<Vec<PartitionImage>> = stream::iter(0..total)
+        let per_segment: Vec<Vec<T>> = stream::iter(0..total)
             .map(|number| self.read_segment(table, number, total, detail))
             .buffer_unordered(total as usize)
             .try_collect()
@@ -202,8 +247,8 @@ impl Catalog {
         for segment in per_segment {
             all.extend(segment);
         }
-        all.sort_by(|a, b| a.values.cmp(&b.values));
-        all.dedup_by(|a, b| a.values == b.values);
+        all.sort_by(|a, b| a.values().cmp(b.values()));
+        all.dedup_by(|a, b| a.values() == b.values());
         Ok(all)
     }
 
@@ -220,13 +265,13 @@ impl Catalog {
             .exclude_column_schema(detail == Detail::Locations)
     }
 
-    async fn read_segment(
+    async fn read_segment<T: FromPartition>(
         &self,
         table: &impl TableName,
         number: i32,
         total: i32,
         detail: Detail,
-    ) -> Result<Vec<PartitionImage>> {
+    ) -> Result<Vec<T>> {
         let segment = Segment::builder()
             .segment_number(number)
             .total_segments(total)
@@ -242,7 +287,11 @@ impl Catalog {
             let page = page.map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
             // Each page becomes model data at once: the SDK's structs (and
             // the page's body) are not kept.
-            partitions.extend(page.partitions().iter().map(|p| image(p, detail)));
+            partitions.extend(
+                page.partitions()
+                    .iter()
+                    .map(|p| T::from_partition(p, detail)),
+            );
         }
         Ok(partitions)
     }
@@ -512,11 +561,12 @@ mod tests {
         // Like moto: ignore the segment and return everything each time.
         let rule = mock!(Client::get_partitions).then_compute_output(|_| page(0..30, None));
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
-        let all = Catalog::new(glue, None)
+        let all: Vec<StoredPartition> = Catalog::new(glue, None)
             .read_segments(&table(), 4, Detail::Locations)
             .await
             .unwrap();
         assert_eq!(all.len(), 30);
+        assert!(all.windows(2).all(|w| w[0].values < w[1].values), "sorted by values");
         assert_eq!(rule.num_calls(), 4);
     }
 }

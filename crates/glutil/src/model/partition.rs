@@ -51,6 +51,35 @@ pub fn stored_s3_location(location: Option<&str>) -> Option<S3Location> {
         .and_then(|l| S3Location::parse(l).ok())
 }
 
+/// What every catalog partition type can say: its values and its stored
+/// location.
+pub trait CatalogPartition {
+    /// One value per partition key.
+    fn values(&self) -> &[String];
+    /// `StorageDescriptor.Location`, as stored.
+    fn stored_location(&self) -> Option<&str>;
+}
+
+impl CatalogPartition for StoredPartition {
+    fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    fn stored_location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+}
+
+impl CatalogPartition for PartitionImage {
+    fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    fn stored_location(&self) -> Option<&str> {
+        self.location()
+    }
+}
+
 impl From<&PartitionImage> for StoredPartition {
     fn from(p: &PartitionImage) -> Self {
         Self {

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::model::partition::DiscoveredPartition;
+use crate::model::partition::{DiscoveredPartition, StoredPartition};
 use crate::read::Snapshot;
 
 /// What the partitioner will create.
@@ -22,7 +22,7 @@ pub struct CreatePlan {
 /// the catalog lacks. It takes the found partitions and the catalog's out
 /// of the snapshot rather than copying them (a ten-year hourly table holds
 /// 87,600 of each); `found` keeps the count.
-pub fn plan_snapshot(snapshot: &mut Snapshot) -> CreatePlan {
+pub fn plan_snapshot(snapshot: &mut Snapshot<StoredPartition>) -> CreatePlan {
     let catalog = std::mem::take(&mut snapshot.partitions);
     let in_catalog: HashSet<Vec<String>> = catalog.into_iter().map(|p| p.values).collect();
     plan_found(

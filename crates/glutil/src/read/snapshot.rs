@@ -12,28 +12,75 @@ use crate::error::{Error, Result};
 use crate::model::definition::PartitionImage;
 use crate::model::layout;
 use crate::model::location::S3Location;
-use crate::model::partition::{stored_s3_location, StoredPartition};
+use crate::model::partition::{stored_s3_location, CatalogPartition, StoredPartition};
 use crate::model::scope::WalkScope;
 use crate::model::table::Table;
 use crate::progress::Progress;
 use crate::read::walk::{discover, Discovery, WalkOptions};
 
-/// A table, what its S3 location holds and what the catalog holds.
+/// A table, what its S3 location holds and what the catalog holds: whole
+/// images ([`PartitionImage`], for commands that back up or rewrite them)
+/// or values and locations ([`StoredPartition`], a tenth of the memory, for
+/// audits and the partitioner).
 #[derive(Debug, Clone)]
-pub struct Snapshot {
+pub struct Snapshot<P = PartitionImage> {
     /// The table.
     pub table: Table,
     /// What the walk of the table location found.
     pub discovery: Discovery,
     /// Catalog partitions: every one for a whole-table read, those with
     /// values the walk found for a scoped read. Sorted by values.
-    pub partitions: Vec<PartitionImage>,
+    pub partitions: Vec<P>,
 }
 
 impl Snapshot {
     /// The catalog partitions as values and locations.
     pub fn stored(&self) -> Vec<StoredPartition> {
         self.partitions.iter().map(StoredPartition::from).collect()
+    }
+}
+
+/// Like [`read_whole`], keeping the catalog's partitions as values and
+/// locations only.
+pub async fn read_locations(
+    aws: &Aws,
+    database: &str,
+    table: &str,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<Snapshot<StoredPartition>> {
+    let table = aws.catalog().table(database, table).await?;
+    walk_with_stored(aws, table, concurrency, progress).await
+}
+
+/// Walks a table's whole location while reading every partition from the
+/// catalog as values and locations.
+async fn walk_with_stored(
+    aws: &Aws,
+    table: Table,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<Snapshot<StoredPartition>> {
+    let bucket = aws.bucket(table.location.bucket());
+    let catalog = aws.catalog();
+    let walk = whole_walk(concurrency);
+    let (discovery, mut partitions) = tokio::try_join!(
+        discover(&bucket, &table, &walk, progress),
+        catalog.all_stored(&table)
+    )?;
+    partitions.sort_by(|a, b| a.values.cmp(&b.values));
+    Ok(Snapshot {
+        table,
+        discovery,
+        partitions,
+    })
+}
+
+fn whole_walk(concurrency: usize) -> WalkOptions {
+    WalkOptions {
+        concurrency,
+        scope: WalkScope::everything(),
+        page_size: None,
     }
 }
 
@@ -61,13 +108,9 @@ async fn walk_with_catalog(
     detail: Detail,
     progress: &dyn Progress,
 ) -> Result<Snapshot> {
-    let walk = WalkOptions {
-        concurrency,
-        scope: WalkScope::everything(),
-        page_size: None,
-    };
     let bucket = aws.bucket(table.location.bucket());
     let catalog = aws.catalog();
+    let walk = whole_walk(concurrency);
     let (discovery, mut partitions) = tokio::try_join!(
         discover(&bucket, &table, &walk, progress),
         catalog.all_partitions(&table, detail)
@@ -90,11 +133,11 @@ pub async fn read_scoped(
     scope: impl FnOnce(&Table) -> Result<WalkScope>,
     concurrency: usize,
     progress: &dyn Progress,
-) -> Result<Snapshot> {
+) -> Result<Snapshot<StoredPartition>> {
     let table = aws.catalog().table(database, table).await?;
     let scope = scope(&table)?;
     if scope.is_everything() {
-        return walk_with_catalog(aws, table, concurrency, Detail::Locations, progress).await;
+        return walk_with_stored(aws, table, concurrency, progress).await;
     }
     let walk = WalkOptions {
         concurrency,
@@ -117,10 +160,13 @@ pub async fn read_scoped(
         .iter()
         .map(|p| p.values.clone())
         .collect();
-    let mut partitions = aws
+    let mut partitions: Vec<StoredPartition> = aws
         .catalog()
         .partitions_by_values(&table, &values, concurrency)
-        .await?;
+        .await?
+        .iter()
+        .map(StoredPartition::from)
+        .collect();
     partitions.sort_by(|a, b| a.values.cmp(&b.values));
     Ok(Snapshot {
         table,
@@ -135,9 +181,9 @@ pub async fn read_scoped(
 /// whose name matches its key). Only the rest (locations outside the table,
 /// folders that are not partitions by the layout rules) is listed, one
 /// small page per location.
-pub async fn data_presence(
+pub async fn data_presence<P: CatalogPartition>(
     aws: &Aws,
-    snapshot: &Snapshot,
+    snapshot: &Snapshot<P>,
     concurrency: usize,
     progress: &dyn Progress,
 ) -> Result<HashMap<S3Location, bool>> {
@@ -153,7 +199,7 @@ pub async fn data_presence(
         has_data.insert(p.location.clone(), false);
     }
     let mut unseen: HashSet<S3Location> = HashSet::new();
-    let locations = snapshot.partitions.iter().map(|p| p.location());
+    let locations = snapshot.partitions.iter().map(|p| p.stored_location());
     for location in locations.filter_map(stored_s3_location) {
         if has_data.contains_key(&location) {
             continue;
