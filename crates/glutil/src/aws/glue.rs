@@ -566,7 +566,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(all.len(), 30);
-        assert!(all.windows(2).all(|w| w[0].values < w[1].values), "sorted by values");
+        assert!(
+            all.windows(2).all(|w| w[0].values < w[1].values),
+            "sorted by values"
+        );
         assert_eq!(rule.num_calls(), 4);
     }
 }
