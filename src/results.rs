@@ -83,11 +83,7 @@ impl<W: Write> Printer<W> {
                 writeln!(self.out, "{}", names.join(","))
             }
             ResultFormat::Json => {
-                let opening = match (self.script, first) {
-                    (true, true) => "[\n",
-                    (true, false) => ",\n",
-                    (false, _) => "",
-                };
+                let opening = self.json_opening(first);
                 let text = serde_json::to_string(&HeadJson::new(heading, Some(columns), None))?;
                 // Leave the object open for its rows.
                 write!(self.out, "{opening}{},\"rows\":[", &text[..text.len() - 1])
@@ -207,17 +203,23 @@ impl<W: Write> Printer<W> {
         self.out.flush()
     }
 
+    /// What comes before a statement's JSON object: a script's objects form
+    /// one array.
+    fn json_opening(&self, first: bool) -> &'static str {
+        match (self.script, first) {
+            (true, true) => "[\n",
+            (true, false) => ",\n",
+            (false, _) => "",
+        }
+    }
+
     /// A statement that produced no results: in JSON, an object with its
     /// state and error; elsewhere nothing (the error goes to stderr).
     pub fn failed(&mut self, heading: &Heading, error: &str) -> io::Result<()> {
         if self.format != ResultFormat::Json {
             return Ok(());
         }
-        let opening = match (self.script, self.written == 0) {
-            (true, true) => "[\n",
-            (true, false) => ",\n",
-            (false, _) => "",
-        };
+        let opening = self.json_opening(self.written == 0);
         self.written += 1;
         let object = serde_json::to_string(&HeadJson::new(heading, None, Some(error)))?;
         write!(self.out, "{opening}{object}")?;

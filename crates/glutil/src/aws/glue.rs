@@ -207,7 +207,8 @@ impl Catalog {
         self.read_all(table, Detail::Locations).await
     }
 
-    async fn read_all<T: FromPartition>(
+    /// Every partition of a table, each kept as `T` keeps it.
+    pub async fn read_all<T: FromPartition>(
         &self,
         table: &impl TableName,
         detail: Detail,

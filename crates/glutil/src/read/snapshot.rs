@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
+use crate::aws::glue::FromPartition;
 use crate::aws::s3::ListRequest;
 use crate::aws::{Aws, Detail};
 use crate::error::{Error, Result};
@@ -50,25 +51,27 @@ pub async fn read_locations(
     progress: &dyn Progress,
 ) -> Result<Snapshot<StoredPartition>> {
     let table = aws.catalog().table(database, table).await?;
-    walk_with_stored(aws, table, concurrency, progress).await
+    walk_with_catalog(aws, table, concurrency, Detail::Locations, progress).await
 }
 
 /// Walks a table's whole location while reading every partition from the
-/// catalog as values and locations.
-async fn walk_with_stored(
+/// catalog, each kept as `P` keeps it: the two do not depend on each other,
+/// so they share the time.
+async fn walk_with_catalog<P: FromPartition>(
     aws: &Aws,
     table: Table,
     concurrency: usize,
+    detail: Detail,
     progress: &dyn Progress,
-) -> Result<Snapshot<StoredPartition>> {
+) -> Result<Snapshot<P>> {
     let bucket = aws.bucket(table.location.bucket());
     let catalog = aws.catalog();
     let walk = whole_walk(concurrency);
     let (discovery, mut partitions) = tokio::try_join!(
         discover(&bucket, &table, &walk, progress),
-        catalog.all_stored(&table)
+        catalog.read_all::<P>(&table, detail)
     )?;
-    partitions.sort_by(|a, b| a.values.cmp(&b.values));
+    partitions.sort_by(|a, b| a.values().cmp(b.values()));
     Ok(Snapshot {
         table,
         discovery,
@@ -99,30 +102,6 @@ pub async fn read_whole(
     walk_with_catalog(aws, table, concurrency, detail, progress).await
 }
 
-/// Walks a table's whole location while reading every partition from the
-/// catalog.
-async fn walk_with_catalog(
-    aws: &Aws,
-    table: Table,
-    concurrency: usize,
-    detail: Detail,
-    progress: &dyn Progress,
-) -> Result<Snapshot> {
-    let bucket = aws.bucket(table.location.bucket());
-    let catalog = aws.catalog();
-    let walk = whole_walk(concurrency);
-    let (discovery, mut partitions) = tokio::try_join!(
-        discover(&bucket, &table, &walk, progress),
-        catalog.all_partitions(&table, detail)
-    )?;
-    partitions.sort_by(|a, b| a.values.cmp(&b.values));
-    Ok(Snapshot {
-        table,
-        discovery,
-        partitions,
-    })
-}
-
 /// Reads the table and walks the part of it in `scope`. A whole-table scope
 /// reads the whole catalog alongside (values and locations only); a narrow
 /// one finds few partitions, so only those are looked up afterwards.
@@ -137,7 +116,7 @@ pub async fn read_scoped(
     let table = aws.catalog().table(database, table).await?;
     let scope = scope(&table)?;
     if scope.is_everything() {
-        return walk_with_stored(aws, table, concurrency, progress).await;
+        return walk_with_catalog(aws, table, concurrency, Detail::Locations, progress).await;
     }
     let walk = WalkOptions {
         concurrency,
