@@ -47,6 +47,7 @@ impl AwsArgs {
             log: self
                 .debug
                 .then(|| RequestLog(std::sync::Arc::new(|record| eprintln!("debug: {record}")))),
+            max_in_flight: None,
         }
     }
 }
@@ -64,7 +65,8 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
-    /// Requests in flight at once, per stage (S3 listings, Glue batches).
+    /// Requests in flight at once, per stage (S3 listings, Glue batches);
+    /// over several tables, the total for the whole run.
     #[arg(long, value_name = "N", default_value_t = 32,
           allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -90,6 +92,58 @@ pub struct TableArgs {
     /// Table name in that database.
     #[arg(value_name = "TABLE", value_parser = catalog_name)]
     pub table: String,
+}
+
+/// The tables a command works on: one or more named tables, every table of
+/// the database, or the tables whose names match a pattern.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Tables")]
+pub struct TablesArgs {
+    /// Glue database name.
+    #[arg(value_name = "DATABASE", value_parser = catalog_name)]
+    pub database: String,
+    /// Tables in that database. Several tables run concurrently under one
+    /// request budget (--concurrency is the total), with one summary each,
+    /// totals and one backup file for the run.
+    #[arg(value_name = "TABLE", value_parser = catalog_name,
+          required_unless_present_any = ["all_tables", "globs"])]
+    pub names: Vec<String>,
+    /// Every table of the database (views are skipped).
+    #[arg(long, conflicts_with_all = ["names", "globs"])]
+    pub all_tables: bool,
+    /// The tables whose names match GLOB: `*` any run of characters, `?`
+    /// one character (quote it from the shell); repeat for more. Views are
+    /// skipped.
+    #[arg(long = "tables", value_name = "GLOB")]
+    pub globs: Vec<String>,
+}
+
+impl TablesArgs {
+    /// The one table of a run that names exactly one table and no pattern:
+    /// such a run reports as a single-table command always has.
+    pub fn single(&self) -> Option<TableArgs> {
+        match self.names.as_slice() {
+            [name] if !self.all_tables && self.globs.is_empty() => Some(TableArgs {
+                database: self.database.clone(),
+                table: name.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Arguments every command that changes one or more tables takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TablesWriteArgs {
+    /// The tables to change.
+    #[command(flatten)]
+    pub tables: TablesArgs,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Backup, AWS and run options.
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// A database or table name: not empty, no control characters (Glue would

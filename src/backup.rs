@@ -65,6 +65,29 @@ pub fn file_name(command: &str, target: &str, now: SystemTime, pid: u32) -> Stri
     format!("{command}-{target}-{stamp}-{pid}.jsonl")
 }
 
+/// Where a backup goes: `--backup PATH`, or a new file in the default
+/// folder named for the command, the target and the time.
+pub fn path_for(args: &BackupArgs, command: &str, target: &str) -> anyhow::Result<PathBuf> {
+    Ok(match &args.backup {
+        Some(path) => path.clone(),
+        None => backup_dir()?.join(file_name(
+            command,
+            target,
+            SystemTime::now(),
+            std::process::id(),
+        )),
+    })
+}
+
+/// The header of a backup `command` writes in this session.
+pub fn header(session: &Session, command: &str) -> Header {
+    Header::new(
+        command,
+        Some(session.aws.settings.region.clone()),
+        session.aws.catalog_id.clone(),
+    )
+}
+
 /// Writes the backup of `entries` (nothing when there are none) and
 /// returns its path. Fails, before any change, when it cannot be written.
 pub fn write(
@@ -78,21 +101,8 @@ pub fn write(
     if entries.peek().is_none() {
         return Ok(None);
     }
-    let path = match &args.backup {
-        Some(path) => path.clone(),
-        None => backup_dir()?.join(file_name(
-            command,
-            target,
-            SystemTime::now(),
-            std::process::id(),
-        )),
-    };
-    let header = Header::new(
-        command,
-        Some(session.aws.settings.region.clone()),
-        session.aws.catalog_id.clone(),
-    );
-    let (path, count) = write_backup(&path, &header, entries)?;
+    let path = path_for(args, command, target)?;
+    let (path, count) = write_backup(&path, &header(session, command), entries)?;
     session.output.verbose(format_args!(
         "backup: {count} entries in {}",
         path.display()

@@ -9,7 +9,9 @@ use std::future::Future;
 use anyhow::Context;
 use glutil::backup::Entries;
 
-use crate::args::{AwsArgs, BackupArgs, RunArgs, TableWriteArgs, WriteArgs};
+use crate::args::{
+    AwsArgs, BackupArgs, RunArgs, TableArgs, TableWriteArgs, TablesWriteArgs, WriteArgs,
+};
 use crate::output::{Report, Run};
 use crate::session::Session;
 
@@ -47,6 +49,29 @@ pub trait Job {
 
     /// The result, for people and for scripts.
     fn report(&self, plan: &Self::Plan, run: &Run<Self::Outcome>) -> std::io::Result<Report>;
+
+    /// The counts a run over several tables adds up into its totals, named
+    /// as in the JSON report (`found`, `created`, ...).
+    fn counts(&self, _plan: &Self::Plan, _run: &Run<Self::Outcome>) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+}
+
+/// A command's arguments with the one table a job works on: each table of
+/// a run over several gets its own. Derefs to the arguments.
+#[derive(Debug)]
+pub struct OnTable<'a, A> {
+    /// The command's arguments.
+    pub args: &'a A,
+    /// The table.
+    pub table: TableArgs,
+}
+
+impl<A> std::ops::Deref for OnTable<'_, A> {
+    type Target = A;
+    fn deref(&self) -> &A {
+        self.args
+    }
 }
 
 /// How a run reaches AWS, behaves and keeps its backup.
@@ -87,6 +112,11 @@ impl<'a> Options<'a> {
     pub fn for_table(args: &'a TableWriteArgs) -> Self {
         Self::new(&args.write, args.dry_run)
     }
+
+    /// The options of a command that changes one or more tables.
+    pub fn for_tables(args: &'a TablesWriteArgs) -> Self {
+        Self::new(&args.write, args.dry_run)
+    }
 }
 
 /// Runs a command's steps and returns its exit code.
@@ -110,6 +140,7 @@ pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
         requests: session.finish(),
         writes: options.backup.is_some(),
         json: session.output.format == crate::args::OutputFormat::Json,
+        one_of_many: false,
     };
     let report = job.report(&plan, &run).context("rendering the report")?;
     session

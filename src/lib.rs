@@ -7,6 +7,7 @@ pub mod backup;
 pub mod commands;
 pub mod driver;
 pub mod front;
+pub mod many;
 pub mod output;
 pub mod progress;
 pub mod results;

@@ -79,6 +79,9 @@ pub struct Run<O> {
     pub writes: bool,
     /// The report goes out as JSON (`--output json`), not as text.
     pub json: bool,
+    /// One table of a run over several: the backup and the requests belong
+    /// to the whole run and are reported once, after the totals.
+    pub one_of_many: bool,
 }
 
 impl<O> Run<O> {
@@ -125,7 +128,8 @@ struct Envelope<'a, B> {
     body: &'a B,
     #[serde(skip_serializing_if = "Option::is_none")]
     backup: Option<Option<&'a Path>>,
-    requests: &'a BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requests: Option<&'a BTreeMap<String, u64>>,
 }
 
 impl Report {
@@ -140,13 +144,15 @@ impl Report {
         let view = if run.json {
             View::Json(serde_json::to_string_pretty(&Envelope {
                 body,
-                backup: run.writes.then_some(run.backup.as_deref()),
-                requests: &run.requests,
+                backup: (run.writes && !run.one_of_many).then_some(run.backup.as_deref()),
+                requests: (!run.one_of_many).then_some(&run.requests),
             })?)
         } else {
             let mut text = text();
-            let backup = run.backup.as_ref().map(|p| p.display().to_string());
-            text.rows.push(Row::field("backup", backup));
+            if !run.one_of_many {
+                let backup = run.backup.as_ref().map(|p| p.display().to_string());
+                text.rows.push(Row::field("backup", backup));
+            }
             text.dry_run = run.dry_run;
             View::Text(text)
         };

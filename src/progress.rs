@@ -60,11 +60,28 @@ pub fn stop_requested() -> bool {
 /// report) leaves a clean terminal.
 pub struct TerminalProgress {
     bar: ProgressBar,
+    /// A run over several tables: the bar counts tables, and the tables'
+    /// own steps (which run at once) are not shown.
+    tables: bool,
 }
 
 impl TerminalProgress {
     /// A bar on stderr, hidden when stderr is not a terminal or `quiet`.
     pub fn new(quiet: bool) -> Self {
+        Self::with_mode(quiet, false)
+    }
+
+    /// A bar that counts the tables of a run over several.
+    pub fn for_tables(quiet: bool) -> Self {
+        Self::with_mode(quiet, true)
+    }
+
+    /// `done` of `total` tables are finished.
+    pub fn tables_done(&self, done: u64, total: u64) {
+        self.bar.set_message(format!("{done}/{total} tables done"));
+    }
+
+    fn with_mode(quiet: bool, tables: bool) -> Self {
         let target = if quiet || !std::io::stderr().is_terminal() {
             ProgressDrawTarget::hidden()
         } else {
@@ -73,7 +90,7 @@ impl TerminalProgress {
         let bar = ProgressBar::with_draw_target(None, target);
         bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Self { bar }
+        Self { bar, tables }
     }
 
     /// Removes the bar from the screen.
@@ -90,6 +107,9 @@ impl Drop for TerminalProgress {
 
 impl glutil::progress::Progress for TerminalProgress {
     fn walk(&self, listed: u64, queued: u64, found: u64) {
+        if self.tables {
+            return;
+        }
         self.bar.set_message(format!(
             "listing S3: {listed}/{queued} folders, {found} partitions found"
         ));
@@ -100,10 +120,15 @@ impl glutil::progress::Progress for TerminalProgress {
     }
 
     fn step(&self, description: &str) {
-        self.bar.set_message(description.to_string());
+        if !self.tables {
+            self.bar.set_message(description.to_string());
+        }
     }
 
     fn applied(&self, done: u64, total: u64) {
+        if self.tables {
+            return;
+        }
         if self.bar.length() != Some(total) {
             self.bar.set_length(total);
             self.bar.set_style(

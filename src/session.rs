@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use glutil::apply::Writes;
-use glutil::aws::{Aws, Catalog};
+use glutil::aws::{Aws, AwsOptions, Catalog};
 use glutil::model::outcome::Outcome;
 
 use crate::args::{AwsArgs, RunArgs};
@@ -29,8 +29,26 @@ pub struct Session {
 impl Session {
     /// Connects to AWS as the arguments say; with `-v`, says how.
     pub async fn start(aws: &AwsArgs, run: &RunArgs) -> anyhow::Result<Self> {
+        Self::open(aws.options(), run, TerminalProgress::new(run.quiet)).await
+    }
+
+    /// A session for a run over several tables: `--concurrency` caps the
+    /// requests in flight across all of them, and the bar counts tables.
+    pub async fn start_shared(aws: &AwsArgs, run: &RunArgs) -> anyhow::Result<Self> {
+        let options = AwsOptions {
+            max_in_flight: Some(run.concurrency as usize),
+            ..aws.options()
+        };
+        Self::open(options, run, TerminalProgress::for_tables(run.quiet)).await
+    }
+
+    async fn open(
+        options: AwsOptions,
+        run: &RunArgs,
+        progress: TerminalProgress,
+    ) -> anyhow::Result<Self> {
         let output = Output::new(run);
-        let aws = Aws::connect(&aws.options()).await?;
+        let aws = Aws::connect(&options).await?;
         output.verbose(format_args!(
             "region {}, endpoint {}, {} attempts per request, concurrency {}",
             aws.settings.region,
@@ -46,7 +64,7 @@ impl Session {
             output,
             aws,
             catalog,
-            progress: TerminalProgress::new(run.quiet),
+            progress,
             concurrency: run.concurrency as usize,
         })
     }

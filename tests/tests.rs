@@ -10,6 +10,7 @@ mod front;
 mod gaps;
 mod harness;
 mod lambda;
+mod many;
 mod partitioner;
 mod query;
 mod repair;

@@ -14,8 +14,9 @@ use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
 use glutil::read::snapshot::{data_presence, read_locations, read_whole, Snapshot};
 
-use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs};
-use crate::driver::{self, Job, Options};
+use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs, TablesArgs, TablesWriteArgs};
+use crate::driver::{self, Job, OnTable, Options};
+use crate::many;
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
 use crate::session::Session;
 use crate::{Command, EXIT_FOUND, EXIT_OK};
@@ -39,9 +40,9 @@ pub enum Selection {
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "list-missing", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct ListMissing {
-    /// The table to audit.
+    /// The tables to audit.
     #[command(flatten)]
-    pub table: TableArgs,
+    pub tables: TablesArgs,
     /// Exit with 3 when any partition is missing (for audits in CI).
     #[arg(long)]
     pub fail_if_any: bool,
@@ -66,7 +67,7 @@ pub struct ListMissing {
 pub struct DeleteMissing {
     /// Shared delete arguments.
     #[command(flatten)]
-    pub args: TableWriteArgs,
+    pub args: TablesWriteArgs,
 }
 
 /// Deletes partitions that are missing or not where their data is.
@@ -80,7 +81,7 @@ pub struct DeleteMissing {
 pub struct DeleteBad {
     /// Shared delete arguments.
     #[command(flatten)]
-    pub args: TableWriteArgs,
+    pub args: TablesWriteArgs,
 }
 
 /// Deletes every partition of a table.
@@ -101,31 +102,61 @@ pub struct DeleteAll {
 impl Command for ListMissing {
     async fn run(self) -> anyhow::Result<u8> {
         let options = Options::read_only(&self.aws, &self.run, self.dry_run);
-        driver::run(&self, options).await
+        many::run_tables(&self.tables, options, |table| OnTable {
+            args: &self,
+            table,
+        })
+        .await
     }
 }
 
 impl Command for DeleteMissing {
     async fn run(self) -> anyhow::Result<u8> {
-        Delete::new("delete-missing", Selection::Missing, &self.args, false)
-            .run()
-            .await
+        delete_tables("delete-missing", Selection::Missing, &self.args).await
     }
 }
 
 impl Command for DeleteBad {
     async fn run(self) -> anyhow::Result<u8> {
-        Delete::new("delete-bad", Selection::Bad, &self.args, false)
-            .run()
-            .await
+        delete_tables("delete-bad", Selection::Bad, &self.args).await
     }
+}
+
+/// `delete-missing` and `delete-bad` over one or more tables.
+async fn delete_tables(
+    command: &'static str,
+    selection: Selection,
+    args: &TablesWriteArgs,
+) -> anyhow::Result<u8> {
+    let job = |table| Delete {
+        command,
+        selection,
+        table,
+        dry_run: args.dry_run,
+        yes: false,
+    };
+    many::run_tables(&args.tables, Options::for_tables(args), job).await
 }
 
 impl Command for DeleteAll {
     async fn run(self) -> anyhow::Result<u8> {
-        Delete::new("delete-all", Selection::All, &self.args, self.yes)
-            .run()
-            .await
+        let args = &self.args;
+        // Refuse before any request: a script that forgot --yes learns at once.
+        if !args.dry_run && !self.yes && !std::io::stdin().is_terminal() {
+            return Err(glutil::Error::InvalidInput(format!(
+                "delete-all deletes every partition of {}.{}; without a terminal to confirm on, pass --yes (or --dry-run to see them first)",
+                args.table.database, args.table.table
+            ))
+            .into());
+        }
+        let job = Delete {
+            command: "delete-all",
+            selection: Selection::All,
+            table: args.table.clone(),
+            dry_run: args.dry_run,
+            yes: self.yes,
+        };
+        driver::run(&job, Options::for_table(args)).await
     }
 }
 
@@ -201,7 +232,7 @@ async fn choose(
     })
 }
 
-impl Job for ListMissing {
+impl Job for OnTable<'_, ListMissing> {
     fn name(&self) -> &'static str {
         "list-missing"
     }
@@ -225,6 +256,13 @@ impl Job for ListMissing {
     }
 
     async fn apply(&self, _: &Chosen, _: &Session) {}
+
+    fn counts(&self, plan: &Chosen, _: &Run<()>) -> Vec<(&'static str, u64)> {
+        vec![
+            ("examined", plan.examined),
+            ("missing", plan.findings.len() as u64),
+        ]
+    }
 
     fn report(&self, plan: &Chosen, run: &Run<()>) -> std::io::Result<Report> {
         let body = ListBody {
@@ -266,48 +304,16 @@ struct ListBody<'a> {
     missing: &'a [Finding],
 }
 
-/// `delete-missing`, `delete-bad` and `delete-all`.
-struct Delete<'a> {
+/// `delete-missing`, `delete-bad` and `delete-all` on one table.
+struct Delete {
     command: &'static str,
     selection: Selection,
-    args: &'a TableWriteArgs,
+    table: TableArgs,
+    dry_run: bool,
     yes: bool,
 }
 
-impl<'a> Delete<'a> {
-    fn new(
-        command: &'static str,
-        selection: Selection,
-        args: &'a TableWriteArgs,
-        yes: bool,
-    ) -> Self {
-        Self {
-            command,
-            selection,
-            args,
-            yes,
-        }
-    }
-
-    async fn run(self) -> anyhow::Result<u8> {
-        let args = self.args;
-        // Refuse before any request: a script that forgot --yes learns at once.
-        if self.selection == Selection::All
-            && !args.dry_run
-            && !self.yes
-            && !std::io::stdin().is_terminal()
-        {
-            return Err(glutil::Error::InvalidInput(format!(
-                "delete-all deletes every partition of {}.{}; without a terminal to confirm on, pass --yes (or --dry-run to see them first)",
-                args.table.database, args.table.table
-            ))
-            .into());
-        }
-        driver::run(&self, Options::for_table(args)).await
-    }
-}
-
-impl Job for Delete<'_> {
+impl Job for Delete {
     fn name(&self) -> &'static str {
         self.command
     }
@@ -317,12 +323,12 @@ impl Job for Delete<'_> {
     async fn plan(&self, session: &Session) -> anyhow::Result<Chosen> {
         // A real run reads partitions whole: their before-images go to the
         // backup. A dry run needs values and locations only.
-        let detail = if self.args.dry_run {
+        let detail = if self.dry_run {
             Detail::Locations
         } else {
             Detail::Whole
         };
-        let mut chosen = choose(session, &self.args.table, self.selection, detail).await?;
+        let mut chosen = choose(session, &self.table, self.selection, detail).await?;
         chosen.findings.sort_by(|a, b| a.values.cmp(&b.values));
         Ok(chosen)
     }
@@ -362,6 +368,22 @@ impl Job for Delete<'_> {
         session
             .write(Writes::DeletePartitions(plan.table.id(), &values))
             .await
+    }
+
+    fn counts(&self, plan: &Chosen, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+        let outcome = &run.outcome;
+        let mut counts = vec![
+            ("examined", plan.examined),
+            ("to_delete", plan.findings.len() as u64),
+        ];
+        if !run.dry_run {
+            counts.extend([
+                ("deleted", outcome.applied),
+                ("already_gone", outcome.already_done),
+                ("failed", outcome.failed.len() as u64),
+            ]);
+        }
+        counts
     }
 
     fn report(&self, plan: &Chosen, run: &Run<Outcome>) -> std::io::Result<Report> {

@@ -11,8 +11,9 @@ use glutil::plan::gaps::{
 use glutil::progress::Progress;
 use glutil::read::snapshot::folders_with_data;
 
-use crate::args::{AwsArgs, RunArgs, TableArgs};
-use crate::driver::{self, Job, Options};
+use crate::args::{AwsArgs, RunArgs, TablesArgs};
+use crate::driver::{Job, OnTable, Options};
+use crate::many;
 use crate::output::{Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{Command, EXIT_FOUND, EXIT_OK};
@@ -43,9 +44,9 @@ standard AWS SDK variables are honoured; the flags override them.";
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "gaps", version, after_help = GAPS_EXIT_CODES)]
 pub struct GapsArgs {
-    /// The table to check.
+    /// The tables to check.
     #[command(flatten)]
-    pub table: TableArgs,
+    pub tables: TablesArgs,
     /// The length of a slot.
     #[arg(long, value_enum, value_name = "UNIT")]
     pub every: EveryArg,
@@ -97,7 +98,14 @@ impl EveryArg {
 
 impl Command for GapsArgs {
     async fn run(self) -> anyhow::Result<u8> {
-        driver::run(&self, Options::read_only(&self.aws, &self.run, false)).await
+        // Bad bounds are bad usage, refused before any table is read.
+        self.bounds(self.every.every())?;
+        let options = Options::read_only(&self.aws, &self.run, false);
+        many::run_tables(&self.tables, options, |table| OnTable {
+            args: &self,
+            table,
+        })
+        .await
     }
 }
 
@@ -176,7 +184,7 @@ impl GapsArgs {
     }
 }
 
-impl Job for GapsArgs {
+impl Job for OnTable<'_, GapsArgs> {
     fn name(&self) -> &'static str {
         "gaps"
     }
@@ -254,6 +262,20 @@ impl Job for GapsArgs {
     }
 
     async fn apply(&self, _: &Found, _: &Session) {}
+
+    fn counts(&self, found: &Found, _: &Run<()>) -> Vec<(&'static str, u64)> {
+        let with_data = found.missing.iter().filter(|m| m.has_data).count() as u64;
+        vec![
+            ("slots", found.gaps.slots() as u64),
+            ("present", found.gaps.present as u64),
+            ("missing", found.missing.len() as u64),
+            ("missing_with_data", with_data),
+            (
+                "missing_without_data",
+                found.missing.len() as u64 - with_data,
+            ),
+        ]
+    }
 
     fn report(&self, found: &Found, run: &Run<()>) -> std::io::Result<Report> {
         let with_data = found.missing.iter().filter(|m| m.has_data).count();

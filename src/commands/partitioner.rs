@@ -1,4 +1,4 @@
-//! `partitioner DATABASE TABLE`: create the partitions S3 holds and the
+//! `partitioner DATABASE TABLE...`: create the partitions S3 holds and the
 //! catalog lacks.
 
 use glutil::apply::Writes;
@@ -10,8 +10,9 @@ use glutil::model::{DiscoveredPartition, S3Location, Table};
 use glutil::plan::create::plan_snapshot;
 use glutil::read::snapshot::read_scoped;
 
-use crate::args::{TableArgs, WriteArgs};
-use crate::driver::{self, Job, Options};
+use crate::args::{TablesArgs, WriteArgs};
+use crate::driver::{Job, OnTable, Options};
+use crate::many;
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::Command;
@@ -28,9 +29,9 @@ use crate::Command;
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "partitioner", version, after_help = crate::EXIT_CODES_HELP)]
 pub struct Args {
-    /// The table to partition.
+    /// The tables to partition.
     #[command(flatten)]
-    pub table: TableArgs,
+    pub tables: TablesArgs,
     /// Print what would be created; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -50,7 +51,11 @@ pub struct Args {
 impl Command for Args {
     async fn run(self) -> anyhow::Result<u8> {
         let options = Options::new(&self.write, self.dry_run);
-        driver::run(&self, options).await
+        many::run_tables(&self.tables, options, |table| OnTable {
+            args: &self,
+            table,
+        })
+        .await
     }
 }
 
@@ -65,7 +70,7 @@ pub struct Plan {
     folders_listed: u64,
 }
 
-impl Job for Args {
+impl Job for OnTable<'_, Args> {
     fn name(&self) -> &'static str {
         "partitioner"
     }
@@ -125,6 +130,27 @@ impl Job for Args {
         session
             .write(Writes::CreateFound(&plan.table, &plan.to_create))
             .await
+    }
+
+    fn counts(&self, plan: &Plan, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+        let outcome = &run.outcome;
+        let mut counts = vec![
+            ("found", plan.found),
+            (
+                "already_present",
+                plan.already_present + outcome.already_done,
+            ),
+            ("to_create", plan.to_create.len() as u64),
+            ("conflicts", plan.conflicts.len() as u64),
+            ("empty_folders", plan.empty_folders),
+        ];
+        if !run.dry_run {
+            counts.extend([
+                ("created", outcome.applied),
+                ("failed", outcome.failed.len() as u64),
+            ]);
+        }
+        counts
     }
 
     fn report(&self, plan: &Plan, run: &Run<Outcome>) -> std::io::Result<Report> {

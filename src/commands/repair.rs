@@ -14,8 +14,9 @@ use glutil::plan::storage::{plan_storage, StorageChange, StoragePlan};
 use glutil::read::restore::table_with_partitions;
 use glutil::read::snapshot::read_whole;
 
-use crate::args::{TableWriteArgs, WriteArgs};
-use crate::driver::{self, Job, Options};
+use crate::args::{TablesWriteArgs, WriteArgs};
+use crate::driver::{self, Job, OnTable, Options};
+use crate::many;
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
 use crate::session::Session;
 use crate::Command;
@@ -32,7 +33,7 @@ use crate::Command;
 pub struct UpdatePartitions {
     /// Shared arguments.
     #[command(flatten)]
-    pub args: TableWriteArgs,
+    pub args: TablesWriteArgs,
 }
 
 /// Copies the table's schema and format into partitions that differ.
@@ -46,7 +47,7 @@ pub struct UpdatePartitions {
 pub struct UpdateStorage {
     /// Shared arguments.
     #[command(flatten)]
-    pub args: TableWriteArgs,
+    pub args: TablesWriteArgs,
 }
 
 /// Deletes the junk tables a Glue crawler makes from partitions.
@@ -71,13 +72,15 @@ pub struct DeleteBadTables {
 
 impl Command for UpdatePartitions {
     async fn run(self) -> anyhow::Result<u8> {
-        driver::run(&self, Options::for_table(&self.args)).await
+        let job = |table| OnTable { args: &self, table };
+        many::run_tables(&self.args.tables, Options::for_tables(&self.args), job).await
     }
 }
 
 impl Command for UpdateStorage {
     async fn run(self) -> anyhow::Result<u8> {
-        driver::run(&self, Options::for_table(&self.args)).await
+        let job = |table| OnTable { args: &self, table };
+        many::run_tables(&self.args.tables, Options::for_tables(&self.args), job).await
     }
 }
 
@@ -106,6 +109,18 @@ fn update_rows(run: &Run<Outcome>) -> Vec<Row> {
     rows
 }
 
+/// The totals an update's writes add to a run over several tables (none
+/// in a dry run).
+fn update_counts(run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+    if run.dry_run {
+        return Vec::new();
+    }
+    vec![
+        ("updated", run.outcome.applied),
+        ("failed", run.outcome.failed.len() as u64),
+    ]
+}
+
 /// The backup of partition updates: each partition as it is now.
 fn update_backup<'a>(
     table: &'a Table,
@@ -126,7 +141,7 @@ async fn update(session: &Session, table: &Table, partitions: Vec<PartitionImage
 /// start at 12; scripts parse them, so they stay there.
 const UPDATE_COLUMN: usize = 12;
 
-impl Job for UpdatePartitions {
+impl Job for OnTable<'_, UpdatePartitions> {
     fn name(&self) -> &'static str {
         "update-partitions"
     }
@@ -134,7 +149,7 @@ impl Job for UpdatePartitions {
     type Outcome = Outcome;
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Self::Plan> {
-        let table = &self.args.table;
+        let table = &self.table;
         // Whole partitions: an update replaces the whole definition.
         let snapshot = read_whole(
             &session.aws,
@@ -168,6 +183,18 @@ impl Job for UpdatePartitions {
     async fn apply(&self, plan: &Self::Plan, session: &Session) -> Outcome {
         let after = plan.plan.moves.iter().map(Move::after).collect();
         update(session, &plan.table, after).await
+    }
+
+    fn counts(&self, plan: &Self::Plan, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+        let moves = &plan.plan;
+        let mut counts = vec![
+            ("examined", plan.examined),
+            ("to_move", moves.moves.len() as u64),
+            ("unchanged", moves.unchanged),
+            ("not_found", moves.not_found.len() as u64),
+        ];
+        counts.extend(update_counts(run));
+        counts
     }
 
     fn report(&self, plan: &Self::Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
@@ -231,7 +258,7 @@ struct MoveBody<'a> {
     not_attempted: u64,
 }
 
-impl Job for UpdateStorage {
+impl Job for OnTable<'_, UpdateStorage> {
     fn name(&self) -> &'static str {
         "update-storage"
     }
@@ -239,7 +266,7 @@ impl Job for UpdateStorage {
     type Outcome = Outcome;
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Self::Plan> {
-        let args = &self.args.table;
+        let args = &self.table;
         let table = session.catalog.table(&args.database, &args.table).await?;
         table.check_partitioned()?;
         let partitions = session
@@ -269,6 +296,15 @@ impl Job for UpdateStorage {
     async fn apply(&self, plan: &Self::Plan, session: &Session) -> Outcome {
         let after = plan.plan.changes.iter().map(|c| c.after.clone()).collect();
         update(session, &plan.table, after).await
+    }
+
+    fn counts(&self, plan: &Self::Plan, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+        let mut counts = vec![
+            ("examined", plan.examined),
+            ("differ", plan.plan.changes.len() as u64),
+        ];
+        counts.extend(update_counts(run));
+        counts
     }
 
     fn report(&self, plan: &Self::Plan, run: &Run<Outcome>) -> std::io::Result<Report> {

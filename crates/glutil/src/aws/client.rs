@@ -14,6 +14,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::aws::athena::Athena;
+use crate::aws::budget::Budgeted;
 use crate::aws::debug::RequestLog;
 use crate::aws::glue::Catalog;
 use crate::aws::s3::Bucket;
@@ -42,6 +43,9 @@ pub struct AwsOptions {
     pub catalog_id: Option<String>,
     /// Receives a record of every request attempt (`--debug`).
     pub log: Option<RequestLog>,
+    /// At most this many requests in flight at once across all clients
+    /// (a run over many tables); `None` leaves each stage's own limit.
+    pub max_in_flight: Option<usize>,
 }
 
 /// The settings the clients are built with, resolved from options and the
@@ -165,6 +169,15 @@ impl Aws {
             glue = glue.interceptor(log.clone());
             s3 = s3.interceptor(log.clone());
             athena = athena.interceptor(log.clone());
+        }
+        if let Some(permits) = options.max_in_flight {
+            let budget = match sdk.http_client() {
+                Some(inner) => Budgeted::wrap(inner, permits),
+                None => Budgeted::default_https(permits),
+            };
+            glue = glue.http_client(budget.clone());
+            s3 = s3.http_client(budget.clone());
+            athena = athena.http_client(budget);
         }
         if let Some(endpoint) = &settings.endpoint_url {
             glue = glue.endpoint_url(endpoint);

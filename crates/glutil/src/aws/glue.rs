@@ -106,28 +106,37 @@ impl Catalog {
     }
 
     async fn not_found(&self, database: &str, name: &str) -> Error {
-        let database_lookup = self
+        match self.check_database(database).await {
+            Ok(()) => Error::TableNotFound {
+                database: database.to_string(),
+                table: name.to_string(),
+            },
+            Err(err) => err,
+        }
+    }
+
+    /// Fails with [`Error::DatabaseNotFound`] when the database does not
+    /// exist (one GetDatabase).
+    pub async fn check_database(&self, database: &str) -> Result<()> {
+        let lookup = self
             .glue
             .get_database()
             .set_catalog_id(self.catalog_id.clone())
             .name(database)
             .send()
             .await;
-        match database_lookup {
-            Ok(_) => Error::TableNotFound {
-                database: database.to_string(),
-                table: name.to_string(),
-            },
+        match lookup {
+            Ok(_) => Ok(()),
             Err(err)
                 if err
                     .as_service_error()
                     .is_some_and(|e| e.is_entity_not_found_exception()) =>
             {
-                Error::DatabaseNotFound {
+                Err(Error::DatabaseNotFound {
                     database: database.to_string(),
-                }
+                })
             }
-            Err(err) => glue_error("GetDatabase", database.to_string(), err),
+            Err(err) => Err(glue_error("GetDatabase", database.to_string(), err)),
         }
     }
 
@@ -323,6 +332,7 @@ impl Catalog {
                         .storage_descriptor()
                         .and_then(|sd| sd.location())
                         .and_then(|l| S3Location::parse(l).ok()),
+                    view: t.table_type() == Some("VIRTUAL_VIEW"),
                 }
             }));
         }

@@ -5,6 +5,7 @@
 
 pub mod athena;
 pub mod batch;
+pub mod budget;
 pub mod client;
 pub mod convert;
 pub mod debug;

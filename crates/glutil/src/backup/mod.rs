@@ -252,17 +252,28 @@ impl BackupWriter {
         self.file.write_all(b"\n").map_err(failed)
     }
 
-    /// Flushes and syncs the file; returns its path and entry count. Call
-    /// before the first write to the catalog.
-    pub fn seal(mut self) -> Result<(PathBuf, u64)> {
-        let path = self.path.clone();
+    /// Flushes and syncs what was recorded so far, keeping the file open
+    /// for more: a run over many tables syncs before each table's writes.
+    pub fn sync(&mut self) -> Result<u64> {
         let failed = |source: std::io::Error| Error::BackupWrite {
-            path: path.display().to_string(),
+            path: self.path.display().to_string(),
             source,
         };
         self.file.flush().map_err(failed)?;
         self.file.get_ref().sync_all().map_err(failed)?;
-        Ok((self.path, self.entries))
+        Ok(self.entries)
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes and syncs the file; returns its path and entry count. Call
+    /// before the first write to the catalog.
+    pub fn seal(mut self) -> Result<(PathBuf, u64)> {
+        let entries = self.sync()?;
+        Ok((self.path, entries))
     }
 }
 

@@ -124,4 +124,77 @@ pub struct TableEntry {
     pub name: String,
     /// Its S3 location, if it has one.
     pub location: Option<S3Location>,
+    /// A view (`VIRTUAL_VIEW`): no data of its own, nothing to partition.
+    pub view: bool,
+}
+
+/// True when `name` matches the shell-style `pattern`: `*` stands for any
+/// run of characters (none included), `?` for exactly one, anything else
+/// for itself. Glue keeps table names in lower case, so both sides are
+/// compared in lower case.
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let name: Vec<char> = name.to_lowercase().chars().collect();
+    // Greedy matching with one backtrack point: the last `*` seen.
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((star_p, star_n)) => {
+                    p = star_p + 1;
+                    n = star_n + 1;
+                    star = Some((star_p, star_n + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_matches;
+
+    #[test]
+    fn table_patterns_match_like_a_shell() {
+        let yes = [
+            ("events_*", "events_2024"),
+            ("events_*", "events_"),
+            ("*", "anything"),
+            ("ev?nts", "events"),
+            ("*_raw", "clicks_raw"),
+            ("a*b*c", "aXXbYYc"),
+            ("a*b*c", "abcbc"),
+            ("EVENTS", "events"),
+            ("exact", "exact"),
+        ];
+        for (pattern, name) in yes {
+            assert!(name_matches(pattern, name), "{pattern} should match {name}");
+        }
+        let no = [
+            ("events_*", "event_1"),
+            ("ev?nts", "evnts"),
+            ("*_raw", "raw_clicks"),
+            ("a*b*c", "aXXbYY"),
+            ("exact", "exactly"),
+            ("", "x"),
+        ];
+        for (pattern, name) in no {
+            assert!(
+                !name_matches(pattern, name),
+                "{pattern} should not match {name}"
+            );
+        }
+        assert!(name_matches("", ""));
+    }
 }

@@ -98,6 +98,7 @@ mod tests {
         let t = |name: &str, location: Option<&str>| TableEntry {
             name: name.into(),
             location: location.map(loc),
+            view: false,
         };
         let junk = junk_tables(&[
             t("events", Some("s3://b/events/")),
