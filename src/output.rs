@@ -333,7 +333,9 @@ pub fn failure_lines(failed: &[Failure]) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Partition values for people: `[2019, 01, 02, 03]`.
-pub fn values_text(values: &[String]) -> String {
+pub fn values_text<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> String {
+    let values: Vec<S> = values.into_iter().collect();
+    let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
     format!("[{}]", values.join(", "))
 }
 

@@ -131,7 +131,7 @@ fn reference(
     }
     layout::resolve_conflicts(leaves.into_iter().filter(|(_, (_, data))| *data).map(
         |(path, (values, _))| DiscoveredPartition {
-            values,
+            values: values.into(),
             location: root.join(&path),
         },
     ))

@@ -10,6 +10,7 @@ use glutil::apply::Writes;
 use glutil::aws::Detail;
 use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::values::Values;
 use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
 use glutil::read::snapshot::{data_presence, read_locations, read_whole, Snapshot};
@@ -350,15 +351,15 @@ impl Job for Delete {
         plan: &'p Chosen,
         _: &Session,
     ) -> anyhow::Result<(Entries<'p>, String)> {
-        let by_values: HashMap<&[String], &PartitionImage> = plan
+        let by_values: HashMap<Values, &PartitionImage> = plan
             .partitions
             .iter()
-            .map(|p| (p.values.as_slice(), p))
+            .map(|p| (Values::from(p.values.as_slice()), p))
             .collect();
         let entries = plan
             .findings
             .iter()
-            .filter_map(move |f| by_values.get(f.values.as_slice()).copied())
+            .filter_map(move |f| by_values.get(&f.values).copied())
             .map(|p| Entry::delete_partition(&plan.table, p));
         Ok((Box::new(entries), plan.table.qualified_name()))
     }

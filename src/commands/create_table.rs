@@ -8,6 +8,7 @@ use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::Outcome;
 use glutil::model::partition::DiscoveredPartition;
 use glutil::model::scope::WalkScope;
+use glutil::model::values::Values;
 use glutil::model::{PartitionImage, PartitionKey, S3Location, Table, TableImage, TableName};
 use glutil::plan::create::plan_creates;
 use glutil::plan::schema::{
@@ -384,12 +385,15 @@ impl CreateTable {
         };
         let bucket = session.aws.bucket(self.location.bucket());
         let discovery = discover(&bucket, &model, &walk, &session.progress).await?;
-        let in_catalog: HashSet<Vec<String>> = if exists {
+        let in_catalog: HashSet<Values> = if exists {
             let present = session
                 .catalog
                 .all_partitions(&model, glutil::aws::Detail::Locations)
                 .await?;
-            present.into_iter().map(|p| p.values).collect()
+            present
+                .into_iter()
+                .map(|p| Values::from(p.values))
+                .collect()
         } else {
             HashSet::new()
         };

@@ -14,6 +14,7 @@ use std::time::Instant;
 use glutil::model::layout::{path_values, resolve_conflicts, Conflict};
 use glutil::model::partition::{DiscoveredPartition, Discovery, StoredPartition};
 use glutil::model::table::PartitionKey;
+use glutil::model::values::Values;
 use glutil::model::S3Location;
 use glutil::plan::audit::Audit;
 use glutil::plan::create::plan_found;
@@ -37,22 +38,22 @@ fn main() {
     // values (every other partition is there already).
     let (partitions, _) = walk(total, &keys, &root);
     let catalog = catalog_of(&partitions);
-    let in_catalog: HashSet<Vec<String>> = catalog.into_iter().map(|p| p.values).collect();
+    let in_catalog: HashSet<Values> = catalog.into_iter().map(|p| p.values).collect();
     let creates = plan_found(partitions, &in_catalog);
     drop(in_catalog);
     let planned = started.elapsed();
     let (to_create, already_present) = (creates.to_create.len(), creates.already_present);
     drop(creates);
+    let first = (cpu_seconds(), peak_memory_mb());
+    reset_peak_memory();
 
     // list-missing: walk again, keep the catalog as values and locations,
-    // and audit with the data presence the walk reports (every folder it
-    // saw holds data).
+    // and audit.
     let (partitions, conflicts) = walk(total, &keys, &root);
     let catalog = catalog_of(&partitions);
-    let has_data: HashMap<S3Location, bool> = partitions
-        .iter()
-        .map(|p| (p.location.clone(), true))
-        .collect();
+    // What data_presence adds: nothing, as every catalog location is one
+    // the walk found with data.
+    let has_data: HashMap<S3Location, bool> = HashMap::new();
     let audit = Audit {
         partitions: catalog,
         discovery: Discovery {
@@ -72,14 +73,20 @@ fn main() {
         audit.discovery.conflicts.len(),
         missing.len()
     );
-    println!(
-        "wall: partitioner plan {:.2} s, list-missing plan {:.2} s",
-        planned.as_secs_f64(),
-        (audited - planned).as_secs_f64()
-    );
-    match (cpu_seconds(), peak_memory_mb()) {
-        (Some(cpu), Some(peak)) => println!("cpu: {cpu:.2} s, peak memory: {peak:.1} MB"),
-        _ => println!("cpu and peak memory: not available (Linux /proc only)"),
+    let second = (cpu_seconds(), peak_memory_mb());
+    match (first, second) {
+        ((Some(cpu1), Some(peak1)), (Some(cpu2), Some(peak2))) => {
+            println!(
+                "partitioner plan: {:.2} s wall, {cpu1:.2} s CPU, peak {peak1:.1} MB",
+                planned.as_secs_f64()
+            );
+            println!(
+                "list-missing plan: {:.2} s wall, {:.2} s CPU, peak {peak2:.1} MB",
+                (audited - planned).as_secs_f64(),
+                cpu2 - cpu1
+            );
+        }
+        _ => println!("CPU and peak memory: not available (Linux /proc only)"),
     }
 }
 
@@ -94,7 +101,7 @@ fn walk(
         let names: Vec<&str> = folder.trim_end_matches('/').split('/').collect();
         let values = path_values(&names, keys).expect("folder names match the keys");
         DiscoveredPartition {
-            values,
+            values: values.into(),
             location: root.join(&folder),
         }
     });
@@ -134,6 +141,12 @@ fn cpu_seconds() -> Option<f64> {
     let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     // Linux reports in USER_HZ, 100 on every common platform.
     Some(ticks / 100.0)
+}
+
+/// Starts the peak resident set over from the current one (Linux 4.0 and
+/// later); elsewhere the second figure is the peak of the whole run.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// The peak resident set (VmHWM) from /proc/self/status, in MB.

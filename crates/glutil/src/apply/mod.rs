@@ -10,6 +10,7 @@ use crate::model::definition::PartitionImage;
 use crate::model::outcome::Outcome;
 use crate::model::partition::DiscoveredPartition;
 use crate::model::table::{Table, TableId};
+use crate::model::values::Values;
 use crate::progress::Progress;
 
 /// The writes of one step of a command. They borrow what the plan holds,
@@ -24,7 +25,7 @@ pub enum Writes<'a> {
     /// Partitions to replace with these definitions (matched by values).
     UpdatePartitions(TableId, &'a [PartitionImage]),
     /// Partitions to delete, by values.
-    DeletePartitions(TableId, &'a [Vec<String>]),
+    DeletePartitions(TableId, &'a [Values]),
     /// Tables of a database to delete, by name (Glue deletes their
     /// partitions with them).
     DeleteTables(String, &'a [String]),

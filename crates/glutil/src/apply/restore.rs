@@ -6,6 +6,7 @@ use crate::apply::Writes;
 use crate::aws::Catalog;
 use crate::model::outcome::Failure;
 use crate::model::table::TableName;
+use crate::model::values::Values;
 use crate::plan::restore::RestorePlan;
 use crate::progress::Progress;
 
@@ -49,7 +50,11 @@ pub async fn apply_restore(
             .iter()
             .map(|(image, _)| image.clone())
             .collect();
-        let deletes: Vec<_> = table_plan.delete.iter().map(|p| p.values.clone()).collect();
+        let deletes: Vec<Values> = table_plan
+            .delete
+            .iter()
+            .map(|p| Values::from(p.values.as_slice()))
+            .collect();
         let writes = [
             Writes::CreatePartitions(id.clone(), &table_plan.create),
             Writes::UpdatePartitions(id.clone(), &updates),

@@ -3,6 +3,7 @@
 //! already done, retried (transient) and failed, and a stop between batches
 //! for Ctrl-C.
 
+use crate::model::values::Values;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ pub(crate) async fn write_in_batches<'a, T, K, F, Fut>(
     send: F,
 ) -> Outcome
 where
-    K: Fn(&T) -> &[String] + Copy,
+    K: Fn(&T) -> Values + Copy,
     F: Fn(Vec<&'a T>) -> Fut + Copy,
     Fut: std::future::Future<Output = Result<Vec<Failure>, String>>,
 {
@@ -77,7 +78,7 @@ async fn write_batch<'a, T, K, F, Fut>(
     send: F,
 ) -> Outcome
 where
-    K: Fn(&T) -> &[String] + Copy,
+    K: Fn(&T) -> Values + Copy,
     F: Fn(Vec<&'a T>) -> Fut + Copy,
     Fut: std::future::Future<Output = Result<Vec<Failure>, String>>,
 {
@@ -96,12 +97,14 @@ where
                     return outcome;
                 }
             };
-        let by_key: BTreeMap<&[String], &Failure> =
-            errors.iter().map(|e| (e.values.as_slice(), e)).collect();
+        let by_key: BTreeMap<Values, &Failure> = errors
+            .iter()
+            .map(|e| (Values::from(e.values.as_slice()), e))
+            .collect();
         let last_round = round == ENTRY_RETRY_ROUNDS;
         let mut retry = Vec::new();
         for item in pending {
-            match by_key.get(key_of(item)) {
+            match by_key.get(&key_of(item)) {
                 None => outcome.applied += 1,
                 Some(e) if Some(e.code.as_str()) == already_done => outcome.already_done += 1,
                 Some(e) if !last_round && TRANSIENT_CODES.contains(&e.code.as_str()) => {

@@ -13,6 +13,7 @@ use crate::model::definition::{PartitionImage, StorageImage, TableImage};
 use crate::model::location::S3Location;
 use crate::model::partition::StoredPartition;
 use crate::model::table::{PartitionKey, Table, TableEntry, TableName};
+use crate::model::values::Values;
 
 /// BatchGetPartition takes at most 1000 keys per request.
 pub const GET_BATCH: usize = 1000;
@@ -33,8 +34,8 @@ pub enum Detail {
 pub trait FromPartition: Send + Sized {
     /// Keeps what `detail` asks for of a partition as Glue returned it.
     fn from_partition(partition: &Partition, detail: Detail) -> Self;
-    /// Its values, to sort and deduplicate by.
-    fn values(&self) -> &[String];
+    /// Compares by values, to sort and deduplicate by.
+    fn cmp_values(&self, other: &Self) -> std::cmp::Ordering;
 }
 
 fn stored_location(partition: &Partition) -> Option<String> {
@@ -60,21 +61,21 @@ impl FromPartition for PartitionImage {
         }
     }
 
-    fn values(&self) -> &[String] {
-        &self.values
+    fn cmp_values(&self, other: &Self) -> std::cmp::Ordering {
+        self.values.cmp(&other.values)
     }
 }
 
 impl FromPartition for StoredPartition {
     fn from_partition(partition: &Partition, _detail: Detail) -> Self {
         StoredPartition {
-            values: partition.values().to_vec(),
+            values: Values::new(partition.values()),
             location: stored_location(partition),
         }
     }
 
-    fn values(&self) -> &[String] {
-        &self.values
+    fn cmp_values(&self, other: &Self) -> std::cmp::Ordering {
+        self.values.cmp(&other.values)
     }
 }
 
@@ -146,7 +147,7 @@ impl Catalog {
     pub async fn partitions_by_values(
         &self,
         table: &impl TableName,
-        values: &[Vec<String>],
+        values: &[impl ValueStrings],
         concurrency: usize,
     ) -> Result<Vec<PartitionImage>> {
         let found: Vec<Vec<PartitionImage>> = stream::iter(values.chunks(GET_BATCH))
@@ -160,9 +161,10 @@ impl Catalog {
     async fn batch_get(
         &self,
         table: &impl TableName,
-        chunk: &[Vec<String>],
+        chunk: &[impl ValueStrings],
     ) -> Result<Vec<PartitionImage>> {
-        let mut keys: Vec<PartitionValueList> = chunk.iter().map(|v| value_list(v)).collect();
+        let mut keys: Vec<PartitionValueList> =
+            chunk.iter().map(|v| value_list(&v.strings())).collect();
         let mut found = Vec::new();
         for round in 0..=ENTRY_RETRY_ROUNDS {
             if keys.is_empty() {
@@ -257,8 +259,8 @@ impl Catalog {
         for segment in per_segment {
             all.extend(segment);
         }
-        all.sort_by(|a, b| a.values().cmp(b.values()));
-        all.dedup_by(|a, b| a.values() == b.values());
+        all.sort_by(T::cmp_values);
+        all.dedup_by(|a, b| a.cmp_values(b).is_eq());
         Ok(all)
     }
 
@@ -402,6 +404,24 @@ fn usable_table(database: &str, table: TableImage) -> Result<Table> {
         partition_keys,
         storage_descriptor,
     })
+}
+
+/// Partition values, as a list of strings or compactly.
+pub trait ValueStrings: Sync {
+    /// The values as strings of their own.
+    fn strings(&self) -> Vec<String>;
+}
+
+impl ValueStrings for Vec<String> {
+    fn strings(&self) -> Vec<String> {
+        self.clone()
+    }
+}
+
+impl ValueStrings for Values {
+    fn strings(&self) -> Vec<String> {
+        self.to_vec()
+    }
 }
 
 pub(super) fn value_list(values: &[String]) -> PartitionValueList {

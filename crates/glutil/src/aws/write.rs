@@ -15,6 +15,7 @@ use crate::model::definition::{PartitionImage, TableImage};
 use crate::model::outcome::{Failure, Outcome};
 use crate::model::partition::DiscoveredPartition;
 use crate::model::table::{Table, TableName};
+use crate::model::values::Values;
 use crate::progress::Progress;
 
 /// BatchCreatePartition takes at most 100 partitions per request; a
@@ -54,7 +55,7 @@ impl Catalog {
         self.create_each(
             table,
             found,
-            |p| p.values.as_slice(),
+            |p| p.values.clone(),
             &define,
             concurrency,
             progress,
@@ -78,7 +79,7 @@ impl Catalog {
         self.create_each(
             table,
             partitions,
-            |p| p.values.as_slice(),
+            |p| Values::from(p.values.as_slice()),
             &define,
             concurrency,
             progress,
@@ -92,7 +93,7 @@ impl Catalog {
         &self,
         table: &impl TableName,
         items: &[T],
-        values_of: impl Fn(&T) -> &[String] + Copy,
+        values_of: impl Fn(&T) -> Values + Copy,
         input_of: &dyn Fn(&T) -> PartitionInput,
         concurrency: usize,
         progress: &dyn Progress,
@@ -128,18 +129,18 @@ impl Catalog {
     pub async fn delete_partitions(
         &self,
         table: &impl TableName,
-        values: &[Vec<String>],
+        values: &[Values],
         concurrency: usize,
         progress: &dyn Progress,
     ) -> Outcome {
         write_in_batches(
             values,
-            |v| v.as_slice(),
+            Values::clone,
             DELETE,
             concurrency,
             progress,
             |batch| async move {
-                let keys = batch.iter().map(|v| value_list(v)).collect();
+                let keys = batch.iter().map(|v| value_list(&v.to_vec())).collect();
                 let output = self
                     .glue
                     .batch_delete_partition()
@@ -169,7 +170,7 @@ impl Catalog {
     ) -> Outcome {
         write_in_batches(
             partitions,
-            |p| p.values.as_slice(),
+            |p| Values::from(p.values.as_slice()),
             UPDATE,
             concurrency,
             progress,
@@ -257,7 +258,7 @@ impl Catalog {
     ) -> Outcome {
         let mut outcome = write_in_batches(
             names,
-            std::slice::from_ref,
+            |name| Values::new([name]),
             DELETE_TABLES,
             concurrency,
             progress,
@@ -362,7 +363,7 @@ mod tests {
         (0..n)
             .map(|i| {
                 DiscoveredPartition {
-                    values: vec![i.to_string()],
+                    values: Values::new([i.to_string()]),
                     location: root.join(&i.to_string()),
                 }
                 .definition(&table())
@@ -489,7 +490,7 @@ mod tests {
             BatchDeletePartitionOutput::builder().build()
         });
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
-        let values: Vec<Vec<String>> = (0..60).map(|i| vec![i.to_string()]).collect();
+        let values: Vec<Values> = (0..60).map(|i| Values::new([i.to_string()])).collect();
         let outcome = Catalog::new(glue, None)
             .delete_partitions(&table(), &values, 8, &NoProgress)
             .await;
@@ -519,7 +520,7 @@ mod tests {
             out.build()
         });
         let glue = mock_client!(aws_sdk_glue, RuleMode::MatchAny, [&rule]);
-        let values: Vec<Vec<String>> = (0..5).map(|i| vec![i.to_string()]).collect();
+        let values: Vec<Values> = (0..5).map(|i| Values::new([i.to_string()])).collect();
         let outcome = Catalog::new(glue, None)
             .delete_partitions(&table(), &values, 1, &NoProgress)
             .await;

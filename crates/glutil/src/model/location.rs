@@ -28,7 +28,8 @@ pub enum LocationError {
 pub struct S3Location {
     scheme: &'static str,
     bucket: Arc<str>,
-    prefix: String,
+    /// Exactly as long as it is: a boxed string has no spare capacity.
+    prefix: Box<str>,
 }
 
 impl S3Location {
@@ -95,18 +96,21 @@ impl S3Location {
 
     /// True when this folder is `other` or lies below it.
     pub fn is_under(&self, other: &S3Location) -> bool {
-        self.bucket == other.bucket && self.prefix.starts_with(&other.prefix)
+        self.bucket == other.bucket && self.prefix.starts_with(&*other.prefix)
     }
 }
 
 /// Strips leading and repeated trailing slashes and ends a non-empty prefix
 /// with exactly one `/`, so `a/b`, `a/b/` and `/a/b//` name one folder.
-fn folder_prefix(key: &str) -> String {
+fn folder_prefix(key: &str) -> Box<str> {
     let key = key.trim_start_matches('/').trim_end_matches('/');
     if key.is_empty() {
-        String::new()
+        Box::default()
     } else {
-        format!("{key}/")
+        let mut prefix = String::with_capacity(key.len() + 1);
+        prefix.push_str(key);
+        prefix.push('/');
+        prefix.into_boxed_str()
     }
 }
 

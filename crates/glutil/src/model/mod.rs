@@ -13,6 +13,7 @@ pub mod schema;
 pub mod scope;
 pub mod sql;
 pub mod table;
+pub mod values;
 
 pub use definition::{PartitionImage, StorageImage, TableImage};
 pub use location::S3Location;

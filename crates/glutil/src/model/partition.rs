@@ -4,12 +4,13 @@ use crate::model::definition::{PartitionImage, StorageImage};
 use crate::model::layout::Conflict;
 use crate::model::location::S3Location;
 use crate::model::table::Table;
+use crate::model::values::Values;
 
 /// A partition found in S3: its values, in key order, and its folder.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct DiscoveredPartition {
     /// One value per partition key.
-    pub values: Vec<String>,
+    pub values: Values,
     /// The folder that holds the partition's data.
     pub location: S3Location,
 }
@@ -22,7 +23,7 @@ impl DiscoveredPartition {
             location: Some(self.location.to_string()),
             ..table.storage_descriptor.clone()
         };
-        PartitionImage::new(self.values.clone(), storage)
+        PartitionImage::new(self.values.to_vec(), storage)
     }
 }
 
@@ -31,7 +32,7 @@ impl DiscoveredPartition {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredPartition {
     /// One value per partition key.
-    pub values: Vec<String>,
+    pub values: Values,
     /// `StorageDescriptor.Location`, as stored (it may be anything).
     pub location: Option<String>,
 }
@@ -51,30 +52,19 @@ pub fn stored_s3_location(location: Option<&str>) -> Option<S3Location> {
         .and_then(|l| S3Location::parse(l).ok())
 }
 
-/// What every catalog partition type can say: its values and its stored
-/// location.
+/// What every catalog partition type can say: its stored location.
 pub trait CatalogPartition {
-    /// One value per partition key.
-    fn values(&self) -> &[String];
     /// `StorageDescriptor.Location`, as stored.
     fn stored_location(&self) -> Option<&str>;
 }
 
 impl CatalogPartition for StoredPartition {
-    fn values(&self) -> &[String] {
-        &self.values
-    }
-
     fn stored_location(&self) -> Option<&str> {
         self.location.as_deref()
     }
 }
 
 impl CatalogPartition for PartitionImage {
-    fn values(&self) -> &[String] {
-        &self.values
-    }
-
     fn stored_location(&self) -> Option<&str> {
         self.location()
     }
@@ -83,7 +73,7 @@ impl CatalogPartition for PartitionImage {
 impl From<&PartitionImage> for StoredPartition {
     fn from(p: &PartitionImage) -> Self {
         Self {
-            values: p.values.clone(),
+            values: Values::from(p.values.as_slice()),
             location: p.location().map(str::to_string),
         }
     }

@@ -3,10 +3,11 @@
 //! discovery finds their values). Pure: the read step supplies the walk and
 //! whether each location holds data.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::location::S3Location;
 use crate::model::partition::{Discovery, StoredPartition};
+use crate::model::values::Values;
 
 /// Why a partition is listed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -47,7 +48,7 @@ impl std::fmt::Display for Reason {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     /// The partition's values.
-    pub values: Vec<String>,
+    pub values: Values,
     /// Its location as the catalog stores it.
     pub location: Option<String>,
     /// Why it is listed.
@@ -62,17 +63,22 @@ pub struct Audit {
     pub partitions: Vec<StoredPartition>,
     /// What the walk of the table location found.
     pub discovery: Discovery,
-    /// Data presence for every S3 location of a catalog partition.
+    /// Data presence for the S3 locations of catalog partitions that the
+    /// walk did not find with data ([`data_presence`]); a location the
+    /// discovery names as a partition or a conflict holds data.
+    ///
+    /// [`data_presence`]: crate::read::snapshot::data_presence
     pub has_data: HashMap<S3Location, bool>,
 }
 
 impl Audit {
     /// Partitions whose own location holds no data.
     pub fn missing(&self) -> Vec<Finding> {
+        let seen = self.seen_with_data();
         self.partitions
             .iter()
             .filter_map(|p| {
-                self.missing_reason(p).map(|reason| Finding {
+                self.missing_reason(p, &seen).map(|reason| Finding {
                     values: p.values.clone(),
                     location: p.location.clone(),
                     reason,
@@ -86,28 +92,29 @@ impl Audit {
     /// more than one folder (a conflict) are not bad in any of them: which
     /// one is right is for a person to decide.
     pub fn bad(&self) -> Vec<Finding> {
-        let found: HashMap<&[String], &S3Location> = self
+        let seen = self.seen_with_data();
+        let found: HashMap<&Values, &S3Location> = self
             .discovery
             .partitions
             .iter()
-            .map(|p| (p.values.as_slice(), &p.location))
+            .map(|p| (&p.values, &p.location))
             .collect();
-        let conflicted: HashMap<&[String], &[S3Location]> = self
+        let conflicted: HashMap<&Values, &[S3Location]> = self
             .discovery
             .conflicts
             .iter()
-            .map(|c| (c.values.as_slice(), c.locations.as_slice()))
+            .map(|c| (&c.values, c.locations.as_slice()))
             .collect();
         self.partitions
             .iter()
             .filter_map(|p| {
-                let reason = self.missing_reason(p).or_else(|| {
+                let reason = self.missing_reason(p, &seen).or_else(|| {
                     let location = p.s3_location()?;
-                    if let Some(locations) = conflicted.get(p.values.as_slice()) {
+                    if let Some(locations) = conflicted.get(&p.values) {
                         return (!locations.contains(&location))
                             .then_some(Reason::NotWhereDiscoveryFindsIt { expected: None });
                     }
-                    let expected = found.get(p.values.as_slice()).copied();
+                    let expected = found.get(&p.values).copied();
                     (expected != Some(&location)).then(|| Reason::NotWhereDiscoveryFindsIt {
                         expected: expected.cloned(),
                     })
@@ -121,13 +128,26 @@ impl Audit {
             .collect()
     }
 
-    fn missing_reason(&self, p: &StoredPartition) -> Option<Reason> {
-        match p.s3_location() {
-            None => Some(Reason::NotAnS3Location),
-            Some(location) => {
-                (!self.has_data.get(&location).copied().unwrap_or(false)).then_some(Reason::NoData)
-            }
-        }
+    /// The folders the walk found with data: its partitions' and its
+    /// conflicts' (borrowed, not copied).
+    fn seen_with_data(&self) -> HashSet<&S3Location> {
+        let discovery = &self.discovery;
+        discovery
+            .partitions
+            .iter()
+            .map(|p| &p.location)
+            .chain(discovery.conflicts.iter().flat_map(|c| &c.locations))
+            .collect()
+    }
+
+    fn missing_reason(&self, p: &StoredPartition, seen: &HashSet<&S3Location>) -> Option<Reason> {
+        let location = match p.s3_location() {
+            None => return Some(Reason::NotAnS3Location),
+            Some(location) => location,
+        };
+        let has_data =
+            seen.contains(&location) || self.has_data.get(&location).copied().unwrap_or(false);
+        (!has_data).then_some(Reason::NoData)
     }
 }
 
@@ -176,7 +196,7 @@ mod tests {
                 found(&["4"], "s3://b/t/k=4/"),
             ],
             conflicts: vec![Conflict {
-                values: vec!["9".into()],
+                values: Values::new(["9"]),
                 locations: vec![loc("s3://b/t/9/"), loc("s3://b/t/k=9/")],
             }],
             empty: vec![found(&["3"], "s3://b/t/k=3/")],
@@ -211,7 +231,7 @@ mod tests {
     }
 
     fn values(findings: &[Finding]) -> Vec<&str> {
-        findings.iter().map(|f| f.values[0].as_str()).collect()
+        findings.iter().map(|f| &f.values[0]).collect()
     }
 
     #[test]

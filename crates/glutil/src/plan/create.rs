@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use crate::model::partition::{DiscoveredPartition, StoredPartition};
+use crate::model::values::Values;
 use crate::read::Snapshot;
 
 /// What the partitioner will create.
@@ -24,7 +25,7 @@ pub struct CreatePlan {
 /// 87,600 of each); `found` keeps the count.
 pub fn plan_snapshot(snapshot: &mut Snapshot<StoredPartition>) -> CreatePlan {
     let catalog = std::mem::take(&mut snapshot.partitions);
-    let in_catalog: HashSet<Vec<String>> = catalog.into_iter().map(|p| p.values).collect();
+    let in_catalog: HashSet<Values> = catalog.into_iter().map(|p| p.values).collect();
     plan_found(
         std::mem::take(&mut snapshot.discovery.partitions),
         &in_catalog,
@@ -32,31 +33,23 @@ pub fn plan_snapshot(snapshot: &mut Snapshot<StoredPartition>) -> CreatePlan {
 }
 
 /// Compares found partitions with the values already in the catalog.
-pub fn plan_creates(
-    found: &[DiscoveredPartition],
-    in_catalog: &HashSet<Vec<String>>,
-) -> CreatePlan {
+pub fn plan_creates(found: &[DiscoveredPartition], in_catalog: &HashSet<Values>) -> CreatePlan {
     plan_found(found.to_vec(), in_catalog)
 }
 
 /// [`plan_creates`], taking the found partitions.
-pub fn plan_found(
-    found: Vec<DiscoveredPartition>,
-    in_catalog: &HashSet<Vec<String>>,
-) -> CreatePlan {
-    let mut plan = CreatePlan {
-        found: found.len() as u64,
-        ..CreatePlan::default()
-    };
-    for partition in found {
-        if in_catalog.contains(&partition.values) {
-            plan.already_present += 1;
-        } else {
-            plan.to_create.push(partition);
-        }
+pub fn plan_found(found: Vec<DiscoveredPartition>, in_catalog: &HashSet<Values>) -> CreatePlan {
+    // Filtered in place: no second list of a million partitions.
+    let mut to_create = found;
+    let found = to_create.len() as u64;
+    to_create.retain(|p| !in_catalog.contains(&p.values));
+    to_create.shrink_to_fit();
+    to_create.sort_by(|a, b| a.values.cmp(&b.values));
+    CreatePlan {
+        already_present: found - to_create.len() as u64,
+        to_create,
+        found,
     }
-    plan.to_create.sort_by(|a, b| a.values.cmp(&b.values));
-    plan
 }
 
 #[cfg(test)]
@@ -80,23 +73,17 @@ mod tests {
             found(&["2019", "01"]),
             found(&["2019", "03"]),
         ];
-        let catalog: HashSet<Vec<String>> = [vec!["2019".to_string(), "02".to_string()]]
-            .into_iter()
-            .collect();
+        let catalog: HashSet<Values> = [Values::new(["2019", "02"])].into_iter().collect();
         let plan = plan_creates(&s3, &catalog);
         assert_eq!(plan.already_present, 1);
-        let values: Vec<_> = plan
-            .to_create
-            .iter()
-            .map(|p| p.values[1].as_str())
-            .collect();
+        let values: Vec<_> = plan.to_create.iter().map(|p| &p.values[1]).collect();
         assert_eq!(values, ["01", "03"]);
     }
 
     #[test]
     fn nothing_to_do_when_everything_is_present() {
         let s3 = vec![found(&["a"])];
-        let catalog: HashSet<Vec<String>> = [vec!["a".to_string()]].into_iter().collect();
+        let catalog: HashSet<Values> = [Values::new(["a"])].into_iter().collect();
         let plan = plan_creates(&s3, &catalog);
         assert!(plan.to_create.is_empty());
         assert_eq!(plan.already_present, 1);
@@ -107,7 +94,7 @@ mod tests {
         // "1" and "01" are different partitions to Glue.
         let plan = plan_creates(
             &[found(&["01"])],
-            &[vec!["1".to_string()]].into_iter().collect(),
+            &[Values::new(["1"])].into_iter().collect(),
         );
         assert_eq!(plan.to_create.len(), 1);
     }

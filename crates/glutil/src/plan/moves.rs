@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use crate::model::definition::PartitionImage;
 use crate::model::location::S3Location;
 use crate::model::partition::{Discovery, StoredPartition};
+use crate::model::values::Values;
 
 /// A partition to repoint.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Move {
     /// The partition's values.
-    pub values: Vec<String>,
+    pub values: Values,
     /// Its location in the catalog now.
     pub from: Option<String>,
     /// The folder discovery finds for its values.
@@ -45,15 +46,15 @@ pub struct MovePlan {
 /// Compares catalog partitions with what a walk of the table's current
 /// location found.
 pub fn plan_moves(partitions: &[PartitionImage], discovery: &Discovery) -> MovePlan {
-    let found: HashMap<&[String], &S3Location> = discovery
+    let found: HashMap<&Values, &S3Location> = discovery
         .partitions
         .iter()
-        .map(|p| (p.values.as_slice(), &p.location))
+        .map(|p| (&p.values, &p.location))
         .collect();
     let mut plan = MovePlan::default();
     for p in partitions {
         let stored = StoredPartition::from(p);
-        match found.get(p.values.as_slice()) {
+        match found.get(&stored.values) {
             None => plan.not_found.push(stored),
             Some(to) if stored.s3_location().as_ref() == Some(*to) => plan.unchanged += 1,
             Some(to) => plan.moves.push(Move {
@@ -103,11 +104,11 @@ mod tests {
         let discovery = Discovery {
             partitions: vec![
                 DiscoveredPartition {
-                    values: vec!["1".into()],
+                    values: Values::new(["1"]),
                     location: loc("s3://new/t/k=1/"),
                 },
                 DiscoveredPartition {
-                    values: vec!["2".into()],
+                    values: Values::new(["2"]),
                     location: loc("s3://new/t/k=2/"),
                 },
             ],
@@ -134,7 +135,7 @@ mod tests {
         let p = partition(&["1"], "s3://old/t/k=1/");
         let discovery = Discovery {
             partitions: vec![DiscoveredPartition {
-                values: vec!["1".into()],
+                values: Values::new(["1"]),
                 location: loc("s3://new/t/k=1/"),
             }],
             ..Default::default()

@@ -16,6 +16,7 @@ use crate::model::location::S3Location;
 use crate::model::partition::{stored_s3_location, CatalogPartition, StoredPartition};
 use crate::model::scope::WalkScope;
 use crate::model::table::Table;
+use crate::model::values::Values;
 use crate::progress::Progress;
 use crate::read::walk::{discover, Discovery, WalkOptions};
 
@@ -71,7 +72,7 @@ async fn walk_with_catalog<P: FromPartition>(
         discover(&bucket, &table, &walk, progress),
         catalog.read_all::<P>(&table, detail)
     )?;
-    partitions.sort_by(|a, b| a.values().cmp(b.values()));
+    partitions.sort_by(P::cmp_values);
     Ok(Snapshot {
         table,
         discovery,
@@ -134,7 +135,7 @@ pub async fn read_scoped(
         "checking {} partitions against the catalog",
         discovery.partitions.len()
     ));
-    let values: Vec<Vec<String>> = discovery
+    let values: Vec<Values> = discovery
         .partitions
         .iter()
         .map(|p| p.values.clone())
@@ -154,12 +155,16 @@ pub async fn read_scoped(
     })
 }
 
-/// Whether each S3 location of a catalog partition holds data. What the
-/// walk saw settles most; a leaf folder under the table location that the
-/// walk did not see holds no objects at all (the walk enters every folder
-/// whose name matches its key). Only the rest (locations outside the table,
-/// folders that are not partitions by the layout rules) is listed, one
-/// small page per location.
+/// Whether each S3 location of a catalog partition holds data, beyond what
+/// the walk itself shows. The folders the walk found with data (partitions
+/// and conflicts) are not repeated here: [`Audit`](crate::plan::audit::Audit)
+/// looks them up in the discovery, so a table of a million partitions does
+/// not get a second million locations in a map. Here are the rest: leaf
+/// folders the walk saw empty, folders under the table location that it
+/// did not see (so they hold no objects at all: the walk enters every
+/// folder whose name matches its key), and the locations outside the walk
+/// (outside the table, or folders that are not partitions by the layout
+/// rules), listed one small page per location.
 pub async fn data_presence<P: CatalogPartition>(
     aws: &Aws,
     snapshot: &Snapshot<P>,
@@ -167,20 +172,20 @@ pub async fn data_presence<P: CatalogPartition>(
     progress: &dyn Progress,
 ) -> Result<HashMap<S3Location, bool>> {
     let discovery = &snapshot.discovery;
+    let seen: HashSet<&S3Location> = discovery
+        .partitions
+        .iter()
+        .map(|p| &p.location)
+        .chain(discovery.conflicts.iter().flat_map(|c| &c.locations))
+        .collect();
     let mut has_data: HashMap<S3Location, bool> = HashMap::new();
-    for p in &discovery.partitions {
-        has_data.insert(p.location.clone(), true);
-    }
-    for c in &discovery.conflicts {
-        has_data.extend(c.locations.iter().map(|l| (l.clone(), true)));
-    }
     for p in &discovery.empty {
         has_data.insert(p.location.clone(), false);
     }
     let mut unseen: HashSet<S3Location> = HashSet::new();
     let locations = snapshot.partitions.iter().map(|p| p.stored_location());
     for location in locations.filter_map(stored_s3_location) {
-        if has_data.contains_key(&location) {
+        if seen.contains(&location) || has_data.contains_key(&location) {
             continue;
         }
         if layout::walk_covers(&snapshot.table, &location) {

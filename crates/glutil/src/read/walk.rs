@@ -32,6 +32,7 @@ use crate::model::partition::DiscoveredPartition;
 pub use crate::model::partition::Discovery;
 use crate::model::scope::WalkScope;
 use crate::model::table::{PartitionKey, Table};
+use crate::model::values::Values;
 use crate::progress::Progress;
 
 /// Sorts after every character a real key can have next, so that
@@ -395,7 +396,7 @@ impl Walker<'_> {
         for (path, leaf) in leaves.by_path {
             if let Leaf::Partition { values, has_data } = leaf {
                 let found = DiscoveredPartition {
-                    values,
+                    values: Values::from(values),
                     location: here.join(&path),
                 };
                 if has_data {
@@ -409,7 +410,7 @@ impl Walker<'_> {
             let values = vec![value];
             if self.scope.accepts(&values) {
                 visit.partitions.push(DiscoveredPartition {
-                    values,
+                    values: Values::from(values),
                     location: here.join(&relative),
                 });
             }
