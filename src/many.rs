@@ -301,8 +301,9 @@ impl<'a> ManyReport<'a> {
                 "dry_run": dry_run,
             });
             let head = serde_json::to_string_pretty(&head)?;
-            // The head without its closing brace; the tables follow.
-            let open = head.trim_end().trim_end_matches('}').trim_end();
+            // The head without its closing brace (its last character, as
+            // the pretty printer ends a map); the tables follow.
+            let open = head[..head.len() - 1].trim_end();
             write_out(format_args!("{open},\n  \"tables\": ["))?;
         }
         Ok(report)
@@ -416,8 +417,9 @@ impl<'a> ManyReport<'a> {
             }
             tail.insert("requests".into(), serde_json::to_value(requests)?);
             let tail = serde_json::to_string_pretty(&tail)?;
-            // The tail's fields continue the document the head opened.
-            let fields = tail.trim_start().trim_start_matches('{');
+            // The tail's fields (without the map's opening brace, its
+            // first character) continue the document the head opened.
+            let fields = &tail[1..];
             write_out(format_args!("\n  ],{fields}\n"))?;
         } else {
             self.totals_text(ran, backup)?;

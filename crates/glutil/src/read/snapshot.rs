@@ -157,7 +157,7 @@ pub async fn read_scoped(
 
 /// Whether each S3 location of a catalog partition holds data, beyond what
 /// the walk itself shows. The folders the walk found with data (partitions
-/// and conflicts) are not repeated here: [`Audit`](crate::plan::audit::Audit)
+/// and conflicts) are not repeated here: the audit
 /// looks them up in the discovery, so a table of a million partitions does
 /// not get a second million locations in a map. Here are the rest: leaf
 /// folders the walk saw empty, folders under the table location that it
