@@ -13,6 +13,7 @@ use crate::commands::create_table::CreateTable;
 use crate::commands::gaps::GapsArgs;
 use crate::commands::partitioner;
 use crate::commands::query::Query;
+use crate::commands::quilt::QuiltTables;
 use crate::commands::repair::{DeleteBadTables, UpdatePartitions, UpdateStorage};
 use crate::commands::restore::Restore;
 use crate::{Command, EXIT_OK};
@@ -65,6 +66,8 @@ pub enum Subcommand {
     #[allow(missing_docs)]
     Gaps(GapsArgs),
     #[allow(missing_docs)]
+    QuiltTables(QuiltTables),
+    #[allow(missing_docs)]
     Backups(Backups),
     /// Prints shell completions for glutil to stdout.
     ///
@@ -93,6 +96,7 @@ impl Command for Glutil {
             Subcommand::CreateTable(c) => c.run().await,
             Subcommand::Query(c) => c.run().await,
             Subcommand::Gaps(c) => c.run().await,
+            Subcommand::QuiltTables(c) => c.run().await,
             Subcommand::Backups(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,

@@ -6,7 +6,7 @@ use crate::harness::{backup_path, run, strings, Moto};
 const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
 
 /// Every single binary by its command name.
-const BINARIES: [(&str, &str); 12] = [
+const BINARIES: [(&str, &str); 13] = [
     ("partitioner", env!("CARGO_BIN_EXE_partitioner")),
     ("list-missing", env!("CARGO_BIN_EXE_list-missing")),
     ("delete-missing", env!("CARGO_BIN_EXE_delete-missing")),
@@ -19,6 +19,7 @@ const BINARIES: [(&str, &str); 12] = [
     ("create-table", env!("CARGO_BIN_EXE_create-table")),
     ("query", env!("CARGO_BIN_EXE_query")),
     ("gaps", env!("CARGO_BIN_EXE_gaps")),
+    ("quilt-tables", env!("CARGO_BIN_EXE_quilt-tables")),
 ];
 
 fn binary(name: &str) -> &'static str {
@@ -99,6 +100,11 @@ async fn glutil_subcommands_behave_exactly_like_the_single_binaries() {
         ("gaps", with(&["--every", "hour"]), 2),
         ("gaps", with(&["--every", "day", "--output", "json"]), 2),
         ("query", vec!["--id".into(), "nope".into()], 2),
+        (
+            "quilt-tables",
+            vec!["Bad_Bucket".into(), "--database".into(), db.clone()],
+            2,
+        ),
     ];
     for (name, args, code) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -176,6 +182,9 @@ fn completions_print_for_each_shell() {
             "query",
             "gaps",
             "value-format",
+            "quilt-tables",
+            "drop",
+            "all-tables",
         ] {
             assert!(r.stdout.contains(word), "{shell} lacks {word}");
         }

@@ -13,6 +13,7 @@ mod lambda;
 mod many;
 mod partitioner;
 mod query;
+mod quilt;
 mod repair;
 mod restore;
 mod walk;

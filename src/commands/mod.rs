@@ -6,5 +6,6 @@ pub mod create_table;
 pub mod gaps;
 pub mod partitioner;
 pub mod query;
+pub mod quilt;
 pub mod repair;
 pub mod restore;

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod location;
 pub mod outcome;
 pub mod partition;
+pub mod quilt;
 pub mod schema;
 pub mod scope;
 pub mod sql;

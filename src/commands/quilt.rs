@@ -1,0 +1,343 @@
+//! `quilt-tables BUCKET --database D`: the Glue tables and views that make
+//! a bucket's Quilt package metadata queryable in Athena, written straight
+//! into the catalog (no DDL to paste).
+
+use glutil::apply::Writes;
+use glutil::backup::{Entries, Entry, TableImage};
+use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::quilt::{differences, quilt_tables};
+use glutil::model::S3Location;
+use glutil::read::snapshot::folder_has_data;
+
+use crate::args::WriteArgs;
+use crate::driver::{self, Job, Options};
+use crate::output::{failure_lines, outcome_rows, Report, Row, Run, Text};
+use crate::session::Session;
+use crate::Command;
+
+/// Defines the Athena tables and views over a bucket's Quilt packages.
+///
+/// Writes four objects into the database: `<bucket>_quilt_manifests` (every
+/// manifest line, JSON), `<bucket>_quilt_packages` (every pointer file's top
+/// hash), and the views `<bucket>_quilt_packages_view` (user, name, hash,
+/// timestamp, message, meta) and `<bucket>_quilt_objects_view` (one row per
+/// file of each package revision). Views are stored the way Athena stores
+/// them, so Athena and Trino query them with no DDL run. A rerun changes
+/// nothing; an object that differs is shown and updated (backup first);
+/// --drop removes the four (backup first). Nothing else in the database is
+/// touched.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "quilt-tables", version, after_help = crate::EXIT_CODES_HELP)]
+pub struct QuiltTables {
+    /// The Quilt bucket (`my-bucket` or `s3://my-bucket`).
+    #[arg(value_name = "BUCKET", value_parser = bucket_name)]
+    pub bucket: String,
+    /// The Glue database to write the tables and views into (it must exist).
+    #[arg(long, value_name = "DATABASE", value_parser = crate::args::catalog_name)]
+    pub database: String,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove the four objects instead (those that exist).
+    #[arg(long)]
+    pub drop: bool,
+    /// Backup, AWS and run options.
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// A bucket name, given bare or as `s3://name[/]`: 3 to 63 lower-case
+/// letters, digits, dots and dashes.
+fn bucket_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    let name = name.strip_prefix("s3://").unwrap_or(name);
+    let name = name.strip_suffix('/').unwrap_or(name);
+    let valid = (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    if valid {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and dashes)"
+        ))
+    }
+}
+
+impl Command for QuiltTables {
+    async fn run(self) -> anyhow::Result<u8> {
+        driver::run(&self, Options::new(&self.write, self.dry_run)).await
+    }
+}
+
+/// What happens to one of the four objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// It does not exist: created.
+    Create,
+    /// It exists and differs: updated.
+    Update,
+    /// It exists as wanted.
+    Unchanged,
+    /// `--drop`, and it exists: deleted.
+    Drop,
+    /// `--drop`, and it does not exist.
+    Absent,
+}
+
+/// One of the four objects: what is wanted, what is there, and what to do.
+#[derive(Debug, serde::Serialize)]
+pub struct Object {
+    name: String,
+    kind: &'static str,
+    action: Action,
+    /// What differs, for an update.
+    differs: Vec<&'static str>,
+    #[serde(skip)]
+    wanted: TableImage,
+    #[serde(skip)]
+    existing: Option<TableImage>,
+}
+
+/// The plan: the four objects in order, tables before views.
+pub struct Plan {
+    objects: Vec<Object>,
+}
+
+impl QuiltTables {
+    fn qualified(&self, name: &str) -> String {
+        format!("{}.{name}", self.database)
+    }
+
+    fn changes<'p>(&self, plan: &'p Plan) -> impl Iterator<Item = &'p Object> + 'p {
+        plan.objects
+            .iter()
+            .filter(|o| matches!(o.action, Action::Create | Action::Update | Action::Drop))
+    }
+}
+
+impl Job for QuiltTables {
+    fn name(&self) -> &'static str {
+        "quilt-tables"
+    }
+    type Plan = Plan;
+    type Outcome = Outcome;
+
+    async fn plan(&self, session: &Session) -> anyhow::Result<Plan> {
+        session.catalog.check_database(&self.database).await?;
+        if !self.drop {
+            let quilt = S3Location::new(self.bucket.as_str(), ".quilt/");
+            if !folder_has_data(&session.aws, &quilt).await? {
+                return Err(glutil::Error::InvalidInput(format!(
+                    "bucket {} has no .quilt/ folder: it holds no Quilt packages",
+                    self.bucket
+                ))
+                .into());
+            }
+        }
+        let mut objects = Vec::new();
+        for wanted in quilt_tables(&self.bucket, &self.database) {
+            let existing = session
+                .catalog
+                .table_definition(&self.database, &wanted.name)
+                .await?;
+            let differs = existing
+                .as_ref()
+                .map(|e| differences(e, &wanted))
+                .unwrap_or_default();
+            let action = match (&existing, self.drop) {
+                (Some(_), true) => Action::Drop,
+                (None, true) => Action::Absent,
+                (None, false) => Action::Create,
+                (Some(_), false) if differs.is_empty() => Action::Unchanged,
+                (Some(_), false) => Action::Update,
+            };
+            let kind = match wanted.table_type.as_deref() {
+                Some("VIRTUAL_VIEW") => "view",
+                _ => "table",
+            };
+            objects.push(Object {
+                name: wanted.name.clone(),
+                kind,
+                action,
+                differs,
+                wanted,
+                existing,
+            });
+        }
+        Ok(Plan { objects })
+    }
+
+    fn changes_anything(&self, plan: &Plan) -> bool {
+        self.changes(plan).next().is_some()
+    }
+
+    async fn backup<'p>(
+        &self,
+        plan: &'p Plan,
+        _: &Session,
+    ) -> anyhow::Result<(Entries<'p>, String)> {
+        let database = self.database.clone();
+        let entries = self.changes(plan).flat_map(move |o| {
+            let database = database.clone();
+            match (o.action, &o.existing) {
+                (Action::Create, _) => vec![Entry::CreateTable {
+                    database,
+                    table: o.wanted.clone(),
+                }],
+                (Action::Update, Some(before)) => vec![Entry::UpdateTable {
+                    database,
+                    table: before.clone(),
+                }],
+                (Action::Drop, Some(before)) => Entry::delete_table(&database, before, &[]),
+                _ => Vec::new(),
+            }
+        });
+        let entries: Vec<Entry> = entries.collect();
+        Ok((Box::new(entries.into_iter()), self.database.clone()))
+    }
+
+    async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
+        let mut outcome = Outcome::default();
+        for object in self.changes(plan) {
+            let written = match object.action {
+                Action::Create => {
+                    session
+                        .catalog
+                        .create_table(&self.database, &object.wanted)
+                        .await
+                }
+                Action::Update => {
+                    session
+                        .catalog
+                        .update_table(&self.database, &object.wanted)
+                        .await
+                }
+                _ => continue,
+            };
+            match written {
+                Ok(()) => outcome.applied += 1,
+                Err(err) => {
+                    outcome
+                        .failed
+                        .push(Failure::table(&object.name, "Error", format!("{err:#}")))
+                }
+            }
+        }
+        // Views first, then the tables they read.
+        let drops: Vec<String> = plan
+            .objects
+            .iter()
+            .rev()
+            .filter(|o| o.action == Action::Drop)
+            .map(|o| o.name.clone())
+            .collect();
+        if !drops.is_empty() {
+            let dropped = session
+                .write(Writes::DeleteTables(self.database.clone(), &drops))
+                .await;
+            outcome.applied += dropped.applied;
+            outcome.already_done += dropped.already_done;
+            outcome.failed.extend(dropped.failed);
+            outcome.not_attempted += dropped.not_attempted;
+        }
+        outcome
+    }
+
+    fn counts(&self, plan: &Plan, _: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+        let count = |a: Action| plan.objects.iter().filter(|o| o.action == a).count() as u64;
+        vec![
+            ("create", count(Action::Create)),
+            ("update", count(Action::Update)),
+            ("unchanged", count(Action::Unchanged)),
+            ("drop", count(Action::Drop)),
+        ]
+    }
+
+    fn report(&self, plan: &Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
+        let outcome = &run.outcome;
+        let counts = self.counts(plan, run);
+        let body = Body {
+            command: "quilt-tables",
+            bucket: &self.bucket,
+            database: &self.database,
+            dry_run: run.dry_run,
+            drop: self.drop,
+            objects: &plan.objects,
+            applied: outcome.applied,
+            failed: &outcome.failed,
+        };
+        let text = || {
+            let mut rows: Vec<Row> = counts
+                .iter()
+                .map(|(label, n)| Row::shown(label, n))
+                .collect();
+            rows.push(Row::field("changed", run.written(outcome.applied)));
+            rows.extend(outcome_rows(
+                run.written(outcome.failed.len()),
+                outcome.not_attempted,
+            ));
+            let mut always: Vec<String> = plan.objects.iter().map(|o| self.line(o, run)).collect();
+            always.extend(failure_lines(&outcome.failed));
+            Text {
+                always,
+                title: format!(
+                    "quilt-tables s3://{}/ in {}{}",
+                    self.bucket,
+                    self.database,
+                    run.mode()
+                ),
+                rows,
+                ..Text::default()
+            }
+        };
+        Report::of_writes(&body, text, run)
+    }
+}
+
+impl QuiltTables {
+    /// `create view db.b_quilt_packages_view`, `update table ... (columns)`.
+    fn line(&self, object: &Object, run: &Run<Outcome>) -> String {
+        let would = if run.dry_run { "would " } else { "" };
+        let name = self.qualified(&object.name);
+        let kind = object.kind;
+        match object.action {
+            Action::Create => format!("{would}create {kind} {name}"),
+            Action::Update => format!(
+                "{would}update {kind} {name} (differs: {})",
+                object.differs.join(", ")
+            ),
+            Action::Unchanged => format!("unchanged {kind} {name}"),
+            Action::Drop => format!("{would}drop {kind} {name}"),
+            Action::Absent => format!("absent {kind} {name}"),
+        }
+    }
+}
+
+/// The JSON document.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    command: &'static str,
+    bucket: &'a str,
+    database: &'a str,
+    dry_run: bool,
+    drop: bool,
+    objects: &'a [Object],
+    applied: u64,
+    failed: &'a [Failure],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_name;
+
+    #[test]
+    fn buckets_are_given_bare_or_as_urls() {
+        assert_eq!(bucket_name("my-bucket").unwrap(), "my-bucket");
+        assert_eq!(bucket_name("s3://my.bucket/").unwrap(), "my.bucket");
+        assert!(bucket_name("My_Bucket").is_err());
+        assert!(bucket_name("s3://ab").is_err());
+    }
+}
