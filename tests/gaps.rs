@@ -299,3 +299,80 @@ async fn tables_not_keyed_by_time_are_refused() {
     let missing = run(GAPS, &[&db, "no_such_table", "--every", "day"]);
     assert_eq!(missing.code, 2);
 }
+
+/// A day-long outage: the day's folder is listed once instead of each of
+/// its 24 hours; when the day does hold data (the catalog alone lacks it),
+/// the hours are then probed one by one.
+#[test]
+fn a_whole_missing_day_costs_one_listing_when_s3_has_nothing() {
+    use crate::harness::{run_at, Lab};
+    use serde_json::json;
+
+    let lab = Lab::start(0.0, 0.0);
+    let hour = |day: u32, h: u32| {
+        let values = vec![
+            "2024".to_string(),
+            "03".into(),
+            format!("{day:02}"),
+            format!("{h:02}"),
+        ];
+        let folder = format!("t/year=2024/month=03/day={day:02}/hour={h:02}/",);
+        (values, folder)
+    };
+    let mut objects = Vec::new();
+    let mut partitions = Vec::new();
+    for day in [1, 3] {
+        for h in 0..24 {
+            let (values, folder) = hour(day, h);
+            objects.push(format!("{folder}data.json"));
+            partitions.push(json!({"Values": values, "StorageDescriptor": {"Location": format!("s3://gapsday/{folder}")}}));
+        }
+    }
+    let keys: Vec<Value> = ["year", "month", "day", "hour"]
+        .iter()
+        .map(|k| json!({"Name": k, "Type": "string"}))
+        .collect();
+    let table = json!({
+        "Name": "events",
+        "TableType": "EXTERNAL_TABLE",
+        "PartitionKeys": keys,
+        "StorageDescriptor": {"Location": "s3://gapsday/t/", "Columns": [{"Name": "x", "Type": "int"}]}
+    });
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([
+            {"op": "objects", "bucket": "gapsday", "keys": objects},
+            {"op": "table", "database": "gapsdb", "table_input": table},
+            {"op": "partitions", "database": "gapsdb", "table": "events", "partition_inputs": partitions}
+        ])),
+    );
+    let gaps = |lab: &Lab| {
+        lab.call("/_lab/reset", Some(&json!({})));
+        let r = run_at(
+            &lab.endpoint,
+            GAPS,
+            &["gapsdb", "events", "--every", "hour", "--output", "json"],
+        );
+        assert_eq!(r.code, 0, "{r:?}");
+        let listings = lab.call("/_lab/stats", None)["counts"]["S3:ListObjectsV2"]
+            .as_u64()
+            .unwrap_or(0);
+        (r.json(), listings)
+    };
+
+    let (doc, listings) = gaps(&lab);
+    assert_eq!(doc["missing_without_data"], 24, "{doc}");
+    assert_eq!(listings, 1, "one listing of day 02, not 24");
+
+    // Day 02's data arrives; the catalog still lacks it.
+    let arrived: Vec<String> = (0..24)
+        .map(|h| format!("{}data.json", hour(2, h).1))
+        .collect();
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([{"op": "objects", "bucket": "gapsday", "keys": arrived}])),
+    );
+    let (doc, listings) = gaps(&lab);
+    assert_eq!(doc["missing_with_data"], 24, "{doc}");
+    assert_eq!(listings, 25, "the day, then each hour");
+}

@@ -9,7 +9,7 @@ use glutil::plan::gaps::{
     find_gaps, parse_bound, slot_rfc3339, slot_text, Every, FolderStyle, Gaps, Slot, TimeKeys,
 };
 use glutil::progress::Progress;
-use glutil::read::snapshot::folders_with_data;
+use glutil::read::snapshot::folders_with_data_by_parent;
 
 use crate::args::{AwsArgs, RunArgs, TablesArgs};
 use crate::driver::{Job, OnTable, Options};
@@ -38,7 +38,8 @@ standard AWS SDK variables are honoured; the flags override them.";
 /// inclusive, UTC; by default the first and last the catalog holds) that
 /// has no partition is listed, split into those whose S3 folder holds data
 /// (the partitioner adds them) and those without (nothing was written).
-/// Reads the catalog once and lists S3 only for the missing slots. Never
+/// Reads the catalog once and lists S3 only for the missing slots (a day
+/// with no data at all in one listing). Never
 /// writes; the text ends with the command that repairs what can be
 /// repaired.
 #[derive(Debug, Clone, clap::Parser)]
@@ -236,7 +237,7 @@ impl Job for OnTable<'_, GapsArgs> {
         });
         let mut missing = self.missing_folders(&table, &keys, &gaps, sample);
         let folders: Vec<S3Location> = missing.iter().map(|m| m.location.clone()).collect();
-        let data = folders_with_data(
+        let data = folders_with_data_by_parent(
             &session.aws,
             &folders,
             session.concurrency,

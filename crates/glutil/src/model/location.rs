@@ -94,6 +94,13 @@ impl S3Location {
         }
     }
 
+    /// The folder that holds this one; `None` at the bucket root.
+    pub fn parent(&self) -> Option<Self> {
+        let trimmed = self.prefix.strip_suffix('/')?;
+        let parent = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
+        Some(self.with_prefix(parent))
+    }
+
     /// True when this folder is `other` or lies below it.
     pub fn is_under(&self, other: &S3Location) -> bool {
         self.bucket == other.bucket && self.prefix.starts_with(&*other.prefix)
@@ -141,6 +148,18 @@ impl serde::Serialize for S3Location {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parents_go_up_one_folder() {
+        let hour = S3Location::parse("s3://b/t/day=01/hour=05/").unwrap();
+        let day = hour.parent().unwrap();
+        assert_eq!(day.to_string(), "s3://b/t/day=01/");
+        assert_eq!(
+            day.parent().unwrap().parent().unwrap().to_string(),
+            "s3://b/"
+        );
+        assert_eq!(S3Location::parse("s3://b").unwrap().parent(), None);
+    }
     use super::*;
 
     #[test]
