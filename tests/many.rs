@@ -10,6 +10,7 @@ const LIST_MISSING: &str = env!("CARGO_BIN_EXE_list-missing");
 const DELETE_MISSING: &str = env!("CARGO_BIN_EXE_delete-missing");
 const GAPS: &str = env!("CARGO_BIN_EXE_gaps");
 const UPDATE_STORAGE: &str = env!("CARGO_BIN_EXE_update-storage");
+const UPDATE_PARTITIONS: &str = env!("CARGO_BIN_EXE_update-partitions");
 const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
 
 /// A Hive-style hourly table at `location`.
@@ -473,4 +474,76 @@ fn tables_run_at_once_under_one_request_budget() {
         open > 8,
         "six tables with --concurrency 64 kept only {open} in flight"
     );
+}
+
+#[test]
+fn a_bucket_move_is_repaired_across_a_database_and_undone_with_one_restore() {
+    let lab = Lab::start(0.0, 0.0);
+    // Both tables' data moved from old/<t>/ to new/<t>/ and the table
+    // locations follow; the catalog's partitions still point at old/.
+    let mut ops = Vec::new();
+    for name in ["clicks", "views"] {
+        let new = format!("new/{name}/");
+        ops.push(json!({"op": "objects", "bucket": "many", "keys": hourly_keys(&new, 1, true)}));
+        let location = format!("s3://many/{new}");
+        ops.push(json!({"op": "table", "database": "moved", "table_input": hourly_table(name, &location)}));
+        let inputs: Vec<Value> = (0..24)
+            .map(|h| {
+                let values = ["2019", "01", "01"].map(String::from).to_vec();
+                let values = [values, vec![format!("{h:02}")]].concat();
+                let old = format!(
+                    "s3://many/old/{name}/year=2019/month=01/day=01/hour={h:02}/"
+                );
+                json!({"Values": values, "StorageDescriptor": {"Location": old}, "Parameters": {"owner": "etl"}})
+            })
+            .collect();
+        ops.push(json!({"op": "partitions", "database": "moved", "table": name, "partition_inputs": inputs}));
+    }
+    lab.call("/_lab/seed", Some(&Value::Array(ops)));
+    let locations = |table: &str| -> Vec<String> {
+        lab.call(
+            &format!("/_lab/partitions?database=moved&table={table}"),
+            None,
+        )["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["location"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let r = run_at(
+        &lab.endpoint,
+        UPDATE_PARTITIONS,
+        &["moved", "--all-tables", "--output", "json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["totals"]["to_move"], 48, "{doc}");
+    assert_eq!(doc["totals"]["updated"], 48, "{doc}");
+    for table in ["clicks", "views"] {
+        assert!(
+            locations(table)
+                .iter()
+                .all(|l| l.starts_with(&format!("s3://many/new/{table}/"))),
+            "{table}: {:?}",
+            locations(table)
+        );
+    }
+    let backup = doc["backup"].as_str().unwrap().to_string();
+    let lines = backup_lines(&backup);
+    assert_eq!(lines.len(), 1 + 48);
+    assert!(lines[1..].iter().all(|l| l["op"] == "update_partition"));
+
+    let restore = run_at(&lab.endpoint, RESTORE, &[&backup]);
+    assert_eq!(restore.code, 0, "{restore:?}");
+    for table in ["clicks", "views"] {
+        assert!(
+            locations(table)
+                .iter()
+                .all(|l| l.starts_with(&format!("s3://many/old/{table}/"))),
+            "{table} restored: {:?}",
+            locations(table)
+        );
+    }
 }
