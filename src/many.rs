@@ -42,7 +42,9 @@ pub async fn run_tables<J: Job>(
     if let Some(table) = selection.single() {
         return driver::run(&job_for(table), options).await;
     }
-    refuse_existing_backup(options.backup)?;
+    if !options.dry_run {
+        refuse_existing_backup(options.backup)?;
+    }
     let session = Session::start_shared(options.aws, options.run).await?;
     let chosen = choose_tables(&session, selection).await?;
     let table = |name: &str| TableArgs {
@@ -63,14 +65,24 @@ pub async fn run_tables<J: Job>(
         .map(|(table, job)| one_table(table, job, &session, &backup, options))
         .buffered(at_once);
     let mut done = 0;
+    let mut printed = Ok(());
     while let Some(table) = finished.next().await {
         done += 1;
         session.progress.tables_done(done, jobs.len() as u64);
-        report.table(table)?;
+        if printed.is_ok() {
+            printed = report.table(table);
+            if printed.is_err() {
+                // stdout is gone (a closed pipe): start no more tables, and
+                // let the writes in flight finish their batches rather than
+                // dropping them mid-write.
+                crate::progress::request_stop();
+            }
+        }
     }
     drop(finished);
     let backup = backup.finish()?;
     let requests = session.finish();
+    printed?;
     report.end(backup, options.backup.is_some(), &requests)
 }
 

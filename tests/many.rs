@@ -547,3 +547,33 @@ fn a_bucket_move_is_repaired_across_a_database_and_undone_with_one_restore() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_ends_a_run_over_tables_quietly_and_a_rerun_completes_it() {
+    use crate::harness::{run, run_into_closed_pipe, Moto};
+
+    let moto = Moto::connect().await;
+    let bucket = moto.bucket("pipe").await;
+    let db = moto.database("pipe").await;
+    let keys = [
+        ("year", "string"),
+        ("month", "string"),
+        ("day", "string"),
+        ("hour", "string"),
+    ];
+    let mut tables = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        let prefix = format!("{name}/");
+        moto.put(&bucket, hourly_keys(&prefix, 1, true)).await;
+        let location = format!("s3://{bucket}/{prefix}");
+        tables.push(moto.table(&db, name, &location, &keys).await);
+    }
+    let (code, stderr) = run_into_closed_pipe(PARTITIONER, &[&db, "--all-tables", "-v"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let rerun = run(PARTITIONER, &[&db, "--all-tables", "-q"]);
+    assert_eq!(rerun.code, 0, "{rerun:?}");
+    for table in &tables {
+        assert_eq!(moto.partitions(&db, table).await.len(), 24, "{table}");
+    }
+}
