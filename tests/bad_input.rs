@@ -84,15 +84,7 @@ async fn every_binary_rejects_bad_input_with_2_and_changes_nothing() {
     let no_bucket = moto
         .table(&db, "nobucket", "s3://glutil-no-such-bucket-here/t", &keys)
         .await;
-    let tables_before = moto
-        .glue
-        .get_tables()
-        .database_name(&db)
-        .send()
-        .await
-        .unwrap()
-        .table_list()
-        .len();
+    let tables_before = moto.table_names(&db).await.len();
 
     let existing_backup = backup_path("existing");
     std::fs::create_dir_all(std::path::Path::new(&existing_backup).parent().unwrap()).unwrap();
@@ -290,15 +282,7 @@ async fn every_binary_rejects_bad_input_with_2_and_changes_nothing() {
     for t in [&flat, &hdfs, &no_bucket] {
         assert!(moto.partitions(&db, t).await.is_empty());
     }
-    let tables_after = moto
-        .glue
-        .get_tables()
-        .database_name(&db)
-        .send()
-        .await
-        .unwrap()
-        .table_list()
-        .len();
+    let tables_after = moto.table_names(&db).await.len();
     assert_eq!(tables_before, tables_after);
 }
 

@@ -7,29 +7,11 @@ use serde_json::{json, Value};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::harness::{hourly_keys, run_at, Lab};
+use crate::harness::{hourly_keys, hourly_table_input, run_at, Lab};
 
 const PARTITIONER: &str = env!("CARGO_BIN_EXE_partitioner");
 const DELETE_ALL: &str = env!("CARGO_BIN_EXE_delete-all");
 const UPDATE_PARTITIONS: &str = env!("CARGO_BIN_EXE_update-partitions");
-
-fn table_input(name: &str, location: &str) -> Value {
-    json!({
-        "Name": name,
-        "TableType": "EXTERNAL_TABLE",
-        "PartitionKeys": [
-            {"Name": "year", "Type": "string"},
-            {"Name": "month", "Type": "string"},
-            {"Name": "day", "Type": "string"},
-            {"Name": "hour", "Type": "string"}
-        ],
-        "StorageDescriptor": {
-            "Location": location,
-            "Columns": [{"Name": "x", "Type": "int"}],
-            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
-        }
-    })
-}
 
 /// Asserts the lab injected throttling into each of `services`.
 fn assert_faulted(lab: &Lab, services: &[&str]) {
@@ -79,7 +61,7 @@ fn seed_catalog(
         "/_lab/seed",
         Some(&json!([
             {"op": "objects", "bucket": "faults", "keys": keys},
-            {"op": "table", "database": "faultdb", "table_input": table_input("events", table_location)},
+            {"op": "table", "database": "faultdb", "table_input": hourly_table_input("events", table_location)},
             {"op": "partitions", "database": "faultdb", "table": "events", "partition_inputs": partitions}
         ])),
     );
@@ -92,7 +74,7 @@ fn seed_uncataloged(lab: &Lab, days: u32) {
         "/_lab/seed",
         Some(&json!([
             {"op": "objects", "bucket": "faults", "keys": hourly_keys("t/", days, true)},
-            {"op": "table", "database": "faultdb", "table_input": table_input("events", "s3://faults/t/")}
+            {"op": "table", "database": "faultdb", "table_input": hourly_table_input("events", "s3://faults/t/")}
         ])),
     );
 }

@@ -305,7 +305,7 @@ async fn tables_not_keyed_by_time_are_refused() {
 /// the hours are then probed one by one.
 #[test]
 fn a_whole_missing_day_costs_one_listing_when_s3_has_nothing() {
-    use crate::harness::{run_at, Lab};
+    use crate::harness::{hourly_table_input, run_at, Lab};
     use serde_json::json;
 
     let lab = Lab::start(0.0, 0.0);
@@ -328,16 +328,7 @@ fn a_whole_missing_day_costs_one_listing_when_s3_has_nothing() {
             partitions.push(json!({"Values": values, "StorageDescriptor": {"Location": format!("s3://gapsday/{folder}")}}));
         }
     }
-    let keys: Vec<Value> = ["year", "month", "day", "hour"]
-        .iter()
-        .map(|k| json!({"Name": k, "Type": "string"}))
-        .collect();
-    let table = json!({
-        "Name": "events",
-        "TableType": "EXTERNAL_TABLE",
-        "PartitionKeys": keys,
-        "StorageDescriptor": {"Location": "s3://gapsday/t/", "Columns": [{"Name": "x", "Type": "int"}]}
-    });
+    let table = hourly_table_input("events", "s3://gapsday/t/");
     lab.call(
         "/_lab/seed",
         Some(&json!([

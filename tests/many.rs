@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{backup_path, hourly_keys, run_at, Lab};
+use crate::harness::{backup_path, hourly_keys, hourly_table_input, run_at, Lab};
 
 const PARTITIONER: &str = env!("CARGO_BIN_EXE_partitioner");
 const LIST_MISSING: &str = env!("CARGO_BIN_EXE_list-missing");
@@ -12,25 +12,6 @@ const GAPS: &str = env!("CARGO_BIN_EXE_gaps");
 const UPDATE_STORAGE: &str = env!("CARGO_BIN_EXE_update-storage");
 const UPDATE_PARTITIONS: &str = env!("CARGO_BIN_EXE_update-partitions");
 const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
-
-/// A Hive-style hourly table at `location`.
-fn hourly_table(name: &str, location: &str) -> Value {
-    json!({
-        "Name": name,
-        "TableType": "EXTERNAL_TABLE",
-        "PartitionKeys": [
-            {"Name": "year", "Type": "string"},
-            {"Name": "month", "Type": "string"},
-            {"Name": "day", "Type": "string"},
-            {"Name": "hour", "Type": "string"}
-        ],
-        "StorageDescriptor": {
-            "Location": location,
-            "Columns": [{"Name": "x", "Type": "int"}],
-            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
-        }
-    })
-}
 
 /// Seeds, in database `db`, one hourly table per `(name, days)` with that
 /// many days of data under `s3://many/<name>/` and no partitions yet.
@@ -43,7 +24,7 @@ fn seed_tables(lab: &Lab, db: &str, tables: &[(&str, u32)]) {
         );
         let location = format!("s3://many/{prefix}");
         ops.push(
-            json!({"op": "table", "database": db, "table_input": hourly_table(name, &location)}),
+            json!({"op": "table", "database": db, "table_input": hourly_table_input(name, &location)}),
         );
     }
     lab.call("/_lab/seed", Some(&Value::Array(ops)));
@@ -414,7 +395,7 @@ fn tables_run_at_once_under_one_request_budget() {
     for t in 0..6 {
         let name = format!("t{t}");
         let location = format!("s3://many/{name}/");
-        ops.push(json!({"op": "table", "database": "budget", "table_input": hourly_table(&name, &location)}));
+        ops.push(json!({"op": "table", "database": "budget", "table_input": hourly_table_input(&name, &location)}));
         let inputs: Vec<Value> = (0..48)
             .map(|h| {
                 let (day, hour) = (1 + h / 24, h % 24);
@@ -486,7 +467,7 @@ fn a_bucket_move_is_repaired_across_a_database_and_undone_with_one_restore() {
         let new = format!("new/{name}/");
         ops.push(json!({"op": "objects", "bucket": "many", "keys": hourly_keys(&new, 1, true)}));
         let location = format!("s3://many/{new}");
-        ops.push(json!({"op": "table", "database": "moved", "table_input": hourly_table(name, &location)}));
+        ops.push(json!({"op": "table", "database": "moved", "table_input": hourly_table_input(name, &location)}));
         let inputs: Vec<Value> = (0..24)
             .map(|h| {
                 let values = ["2019", "01", "01"].map(String::from).to_vec();

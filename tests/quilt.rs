@@ -383,14 +383,7 @@ async fn buckets_without_quilt_and_unknown_databases_are_refused() {
         "{}",
         r.stderr
     );
-    let tables = moto
-        .glue
-        .get_tables()
-        .database_name(&db)
-        .send()
-        .await
-        .unwrap();
-    assert!(tables.table_list().is_empty(), "nothing created");
+    assert!(moto.table_names(&db).await.is_empty(), "nothing created");
 
     let quilt = quilt_bucket(&moto).await;
     let r = run(QUILT, &[&quilt, "--database", "no_such_db"]);

@@ -358,6 +358,21 @@ impl Moto {
         }
     }
 
+    /// The names of a database's tables.
+    pub async fn table_names(&self, db: &str) -> Vec<String> {
+        let out = self
+            .glue
+            .get_tables()
+            .database_name(db)
+            .send()
+            .await
+            .unwrap();
+        out.table_list()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect()
+    }
+
     /// Every partition of a table, whole, as moto returns them.
     pub async fn full_partitions(
         &self,
@@ -502,6 +517,26 @@ pub fn run_into_closed_pipe(binary: &str, args: &[&str]) -> (i32, String) {
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// A Glue `TableInput` (as lab seed JSON) for an hourly table keyed
+/// year/month/day/hour at `location`, JSON rows.
+pub fn hourly_table_input(name: &str, location: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "PartitionKeys": [
+            {"Name": "year", "Type": "string"},
+            {"Name": "month", "Type": "string"},
+            {"Name": "day", "Type": "string"},
+            {"Name": "hour", "Type": "string"}
+        ],
+        "StorageDescriptor": {
+            "Location": location,
+            "Columns": [{"Name": "x", "Type": "int"}],
+            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
+        }
+    })
 }
 
 /// Hive-style hourly keys for `days` days from 2019-01-01, one object each.
