@@ -42,8 +42,11 @@ pub async fn run_tables<J: Job>(
     if let Some(table) = selection.single() {
         return driver::run(&job_for(table), options).await;
     }
-    if !options.dry_run {
-        refuse_existing_backup(options.backup)?;
+    // A `--backup PATH` that exists is refused before anything runs, as in
+    // a single-table run, not once per table.
+    let given = options.backup.and_then(|b| b.backup.as_deref());
+    if let Some(path) = given.filter(|_| !options.dry_run) {
+        glutil::backup::refuse_existing(path)?;
     }
     let session = Session::start_shared(options.aws, options.run).await?;
     let chosen = choose_tables(&session, selection).await?;
@@ -84,19 +87,6 @@ pub async fn run_tables<J: Job>(
     let requests = session.finish();
     printed?;
     report.end(backup, options.backup.is_some(), &requests)
-}
-
-/// A `--backup PATH` that exists is refused before anything runs (as in a
-/// single-table run), not once per table.
-fn refuse_existing_backup(args: Option<&BackupArgs>) -> anyhow::Result<()> {
-    match args.and_then(|a| a.backup.as_ref()) {
-        Some(path) if path.exists() => Err(glutil::Error::InvalidInput(format!(
-            "backup file {} already exists; backups are never overwritten, choose another path",
-            path.display()
-        ))
-        .into()),
-        _ => Ok(()),
-    }
 }
 
 /// The tables a selection names, and the views a pattern matched.

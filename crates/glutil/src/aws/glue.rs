@@ -164,7 +164,7 @@ impl Catalog {
         chunk: &[impl ValueStrings],
     ) -> Result<Vec<PartitionImage>> {
         let mut keys: Vec<PartitionValueList> =
-            chunk.iter().map(|v| value_list(&v.strings())).collect();
+            chunk.iter().map(|v| value_list(v.strings())).collect();
         let mut found = Vec::new();
         for round in 0..=ENTRY_RETRY_ROUNDS {
             if keys.is_empty() {
@@ -424,9 +424,9 @@ impl ValueStrings for Values {
     }
 }
 
-pub(super) fn value_list(values: &[String]) -> PartitionValueList {
+pub(super) fn value_list(values: Vec<String>) -> PartitionValueList {
     PartitionValueList::builder()
-        .set_values(Some(values.to_vec()))
+        .set_values(Some(values))
         .build()
         .expect("values are set")
 }

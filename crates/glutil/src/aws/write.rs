@@ -140,7 +140,7 @@ impl Catalog {
             concurrency,
             progress,
             |batch| async move {
-                let keys = batch.iter().map(|v| value_list(&v.to_vec())).collect();
+                let keys = batch.iter().map(|v| value_list(v.to_vec())).collect();
                 let output = self
                     .glue
                     .batch_delete_partition()

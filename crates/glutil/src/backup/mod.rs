@@ -178,6 +178,24 @@ pub struct BackupWriter {
 /// run never holds them all.
 pub type Entries<'a> = Box<dyn Iterator<Item = Entry> + 'a>;
 
+/// Refuses a backup path that exists already: backups are never
+/// overwritten. A run that writes several tables' entries into one file
+/// checks before its first table, not only when the file is created.
+pub fn refuse_existing(path: &Path) -> Result<()> {
+    if path.exists() {
+        Err(already_exists(path))
+    } else {
+        Ok(())
+    }
+}
+
+fn already_exists(path: &Path) -> Error {
+    Error::InvalidInput(format!(
+        "backup file {} already exists; backups are never overwritten, choose another path",
+        path.display()
+    ))
+}
+
 /// Options that create a new file, owner-only on Unix.
 fn private_file() -> OpenOptions {
     let mut options = OpenOptions::new();
@@ -220,10 +238,7 @@ impl BackupWriter {
         let file = match private_file().open(path) {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::InvalidInput(format!(
-                    "backup file {} already exists; backups are never overwritten, choose another path",
-                    path.display()
-                )))
+                return Err(already_exists(path))
             }
             Err(err) => return Err(failed(err)),
         };

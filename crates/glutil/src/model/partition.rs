@@ -1,5 +1,7 @@
 //! Partitions as the steps see them: found in S3, or stored in the catalog.
 
+use std::collections::HashSet;
+
 use crate::model::definition::{PartitionImage, StorageImage};
 use crate::model::layout::Conflict;
 use crate::model::location::S3Location;
@@ -92,4 +94,16 @@ pub struct Discovery {
     pub empty: Vec<DiscoveredPartition>,
     /// Folders visited.
     pub folders_listed: u64,
+}
+
+impl Discovery {
+    /// The folders the walk found holding data: its partitions' and its
+    /// conflicts' (borrowed, not copied: a big table has a million).
+    pub fn with_data(&self) -> HashSet<&S3Location> {
+        self.partitions
+            .iter()
+            .map(|p| &p.location)
+            .chain(self.conflicts.iter().flat_map(|c| &c.locations))
+            .collect()
+    }
 }

@@ -74,7 +74,7 @@ pub struct Audit {
 impl Audit {
     /// Partitions whose own location holds no data.
     pub fn missing(&self) -> Vec<Finding> {
-        let seen = self.seen_with_data();
+        let seen = self.discovery.with_data();
         self.partitions
             .iter()
             .filter_map(|p| {
@@ -92,7 +92,7 @@ impl Audit {
     /// more than one folder (a conflict) are not bad in any of them: which
     /// one is right is for a person to decide.
     pub fn bad(&self) -> Vec<Finding> {
-        let seen = self.seen_with_data();
+        let seen = self.discovery.with_data();
         let found: HashMap<&Values, &S3Location> = self
             .discovery
             .partitions
@@ -125,18 +125,6 @@ impl Audit {
                     reason,
                 })
             })
-            .collect()
-    }
-
-    /// The folders the walk found with data: its partitions' and its
-    /// conflicts' (borrowed, not copied).
-    fn seen_with_data(&self) -> HashSet<&S3Location> {
-        let discovery = &self.discovery;
-        discovery
-            .partitions
-            .iter()
-            .map(|p| &p.location)
-            .chain(discovery.conflicts.iter().flat_map(|c| &c.locations))
             .collect()
     }
 

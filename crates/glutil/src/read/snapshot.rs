@@ -172,12 +172,7 @@ pub async fn data_presence<P: CatalogPartition>(
     progress: &dyn Progress,
 ) -> Result<HashMap<S3Location, bool>> {
     let discovery = &snapshot.discovery;
-    let seen: HashSet<&S3Location> = discovery
-        .partitions
-        .iter()
-        .map(|p| &p.location)
-        .chain(discovery.conflicts.iter().flat_map(|c| &c.locations))
-        .collect();
+    let seen = discovery.with_data();
     let mut has_data: HashMap<S3Location, bool> = HashMap::new();
     for p in &discovery.empty {
         has_data.insert(p.location.clone(), false);
