@@ -341,28 +341,21 @@ impl<'a> ManyReport<'a> {
                 }
             }
             Done::Failed(err) => {
-                self.failed.push(name.clone());
-                if !self.json {
-                    let title = format!("{} {name}: failed", self.command);
-                    return write_out(format_args!("{title}\n  error: {err:#}\n\n"));
+                self.failed.push(name);
+                let error = format!("{err:#}");
+                let text = format!("failed\n  error: {error}");
+                match self.unreported(table, &text, ("error", error.into()))? {
+                    Some(element) => element,
+                    None => return Ok(()),
                 }
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "database": table.database,
-                    "table": table.table,
-                    "error": format!("{err:#}"),
-                }))?
             }
             Done::NotStarted => {
                 self.not_started += 1;
-                if !self.json {
-                    let title = format!("{} {name}: not started (interrupted)", self.command);
-                    return write_out(format_args!("{title}\n\n"));
+                let text = "not started (interrupted)";
+                match self.unreported(table, text, ("not_started", true.into()))? {
+                    Some(element) => element,
+                    None => return Ok(()),
                 }
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "database": table.database,
-                    "table": table.table,
-                    "not_started": true,
-                }))?
             }
         };
         let comma = if self.tables > 1 { "," } else { "" };
@@ -370,6 +363,27 @@ impl<'a> ManyReport<'a> {
             "{comma}\n    {}",
             element.replace('\n', "\n    ")
         ))
+    }
+
+    /// A table without a report of its own (it failed, or never started):
+    /// in text, `command db.table: TEXT` is written and `None` returned; in
+    /// JSON, its element (`database`, `table` and `field`) is returned.
+    fn unreported(
+        &self,
+        table: &TableArgs,
+        text: &str,
+        (key, value): (&str, serde_json::Value),
+    ) -> std::io::Result<Option<String>> {
+        if !self.json {
+            let (command, database, name) = (self.command, &table.database, &table.table);
+            write_out(format_args!("{command} {database}.{name}: {text}\n\n"))?;
+            return Ok(None);
+        }
+        let mut element = serde_json::Map::new();
+        element.insert("database".into(), table.database.clone().into());
+        element.insert("table".into(), table.table.clone().into());
+        element.insert(key.into(), value);
+        Ok(Some(serde_json::to_string_pretty(&element)?))
     }
 
     /// Adds a table's counts to the totals, in the order they first came.

@@ -195,8 +195,7 @@ impl Job for QuiltTables {
                 _ => Vec::new(),
             }
         });
-        let entries: Vec<Entry> = entries.collect();
-        Ok((Box::new(entries.into_iter()), self.database.clone()))
+        Ok((Box::new(entries), self.database.clone()))
     }
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Outcome {
