@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use glutil::backup::{file_stamp, write_backup, Entries, Header};
 
 use crate::args::BackupArgs;
+use crate::output::Output;
 use crate::session::Session;
 
 /// The default backup folder: `$XDG_STATE_HOME/glutil/backups`, or
@@ -102,12 +103,18 @@ pub fn write(
         return Ok(None);
     }
     let path = path_for(args, command, target)?;
-    let (path, count) = write_backup(&path, &header(session, command), entries)?;
-    session.output.verbose(format_args!(
+    let sealed = write_backup(&path, &header(session, command), entries)?;
+    Ok(Some(announce(&session.output, sealed)))
+}
+
+/// Says, with `-v`, how many entries a sealed backup holds and where;
+/// returns its path.
+pub fn announce(output: &Output, (path, count): (PathBuf, u64)) -> PathBuf {
+    output.verbose(format_args!(
         "backup: {count} entries in {}",
         path.display()
     ));
-    Ok(Some(path))
+    path
 }
 
 #[cfg(test)]

@@ -252,12 +252,7 @@ impl<'a> RunBackup<'a> {
         let Some(writer) = writer else {
             return Ok(None);
         };
-        let (path, count) = writer.seal()?;
-        self.output.verbose(format_args!(
-            "backup: {count} entries in {}",
-            path.display()
-        ));
-        Ok(Some(path))
+        Ok(Some(crate::backup::announce(self.output, writer.seal()?)))
     }
 }
 
