@@ -4,7 +4,7 @@
 
 use aws_sdk_glue::types::Table;
 
-use crate::harness::{backup_path, parquet_fixture, parquet_fixtures, run, Moto};
+use crate::harness::{backup_path, columns, parquet_fixture, parquet_fixtures, run, Moto};
 
 const CREATE_TABLE: &str = env!("CARGO_BIN_EXE_create-table");
 const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
@@ -14,26 +14,6 @@ const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
 fn expected(file: &str) -> Vec<(String, String)> {
     let (_, files) = parquet_fixtures();
     files.iter().find(|(f, _)| f == file).unwrap().1.clone()
-}
-
-async fn table(moto: &Moto, db: &str, name: &str) -> Option<Table> {
-    moto.glue
-        .get_table()
-        .database_name(db)
-        .name(name)
-        .send()
-        .await
-        .ok()
-        .and_then(|o| o.table)
-}
-
-fn columns(t: &Table) -> Vec<(String, String)> {
-    t.storage_descriptor()
-        .unwrap()
-        .columns()
-        .iter()
-        .map(|c| (c.name().to_string(), c.r#type().unwrap_or("").to_string()))
-        .collect()
 }
 
 fn keys(t: &Table) -> Vec<(String, String)> {
@@ -63,7 +43,10 @@ async fn every_parquet_type_maps_as_a_crawler_maps_it_and_the_table_is_crawler_s
     let location = format!("s3://{bucket}/types");
     let r = run(CREATE_TABLE, &[&db, "types", &location]);
     assert_eq!(r.code, 0, "{r:?}");
-    let t = table(&moto, &db, "types").await.expect("the table exists");
+    let t = moto
+        .get_table(&db, "types")
+        .await
+        .expect("the table exists");
     assert_eq!(columns(&t), expected("all_types.parquet"));
     assert!(keys(&t).is_empty());
     assert_eq!(t.table_type(), Some("EXTERNAL_TABLE"));
@@ -105,7 +88,7 @@ async fn every_parquet_type_maps_as_a_crawler_maps_it_and_the_table_is_crawler_s
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let t = table(&moto, &db, "int96").await.unwrap();
+    let t = moto.get_table(&db, "int96").await.unwrap();
     assert_eq!(columns(&t), expected("int96.parquet"));
     assert_eq!(t.parameters().unwrap()["compressionType"], "gzip");
 }
@@ -154,7 +137,7 @@ async fn hive_partitions_evolve_and_junk_is_skipped_and_counted() {
         dry.stdout
     );
     assert!(
-        table(&moto, &db, "events").await.is_none(),
+        moto.get_table(&db, "events").await.is_none(),
         "a dry run changes nothing"
     );
 
@@ -181,7 +164,7 @@ async fn hive_partitions_evolve_and_junk_is_skipped_and_counted() {
     let skipped = json["files"]["skipped"].as_object().unwrap();
     let count: u64 = skipped.values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(count, 5, "{skipped:?}");
-    let t = table(&moto, &db, "events").await.unwrap();
+    let t = moto.get_table(&db, "events").await.unwrap();
     let strings = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -209,7 +192,7 @@ async fn hive_partitions_evolve_and_junk_is_skipped_and_counted() {
     // Restore undoes it all: the table goes with its partitions.
     let r = run(RESTORE, &[&path]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(table(&moto, &db, "events").await.is_none());
+    assert!(moto.get_table(&db, "events").await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -233,7 +216,7 @@ async fn flat_folders_take_named_keys_or_are_numbered_like_a_crawler_s() {
     let r = run(CREATE_TABLE, &[&db, "numbered", &location]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("--partition-keys"), "{}", r.stderr);
-    let t = table(&moto, &db, "numbered").await.unwrap();
+    let t = moto.get_table(&db, "numbered").await.unwrap();
     assert_eq!(keys(&t)[0].0, "partition_0");
     assert_eq!(keys(&t)[1].0, "partition_1");
     assert_eq!(moto.partitions(&db, "numbered").await.len(), 2);
@@ -249,7 +232,7 @@ async fn flat_folders_take_named_keys_or_are_numbered_like_a_crawler_s() {
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let t = table(&moto, &db, "named").await.unwrap();
+    let t = moto.get_table(&db, "named").await.unwrap();
     assert_eq!(
         keys(&t),
         [
@@ -411,7 +394,7 @@ async fn update_appends_and_widens_columns_and_restore_reverts_it() {
         r.stdout
     );
     assert!(r.stdout.contains("update-storage"), "{}", r.stdout);
-    let t = table(&moto, &db, "events").await.unwrap();
+    let t = moto.get_table(&db, "events").await.unwrap();
     assert_eq!(
         columns(&t),
         [
@@ -432,7 +415,7 @@ async fn update_appends_and_widens_columns_and_restore_reverts_it() {
 
     let r = run(RESTORE, &[&path]);
     assert_eq!(r.code, 0, "{r:?}");
-    let t = table(&moto, &db, "events").await.unwrap();
+    let t = moto.get_table(&db, "events").await.unwrap();
     assert_eq!(columns(&t), expected("v1.parquet"));
     assert_eq!(moto.partitions(&db, "events").await.len(), 1);
 }

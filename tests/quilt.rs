@@ -5,7 +5,7 @@ use glutil::model::quilt::{PrestoView, QuiltNames};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
-use crate::harness::{backup_path, run, Moto};
+use crate::harness::{backup_path, columns, run, Moto};
 
 const QUILT: &str = env!("CARGO_BIN_EXE_quilt-tables");
 const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
@@ -71,25 +71,6 @@ async fn quilt_bucket(moto: &Moto) -> String {
         moto.put_bytes(&bucket, &key, body).await;
     }
     bucket
-}
-
-async fn get_table(moto: &Moto, db: &str, name: &str) -> Option<Table> {
-    moto.glue
-        .get_table()
-        .database_name(db)
-        .name(name)
-        .send()
-        .await
-        .ok()
-        .and_then(|o| o.table().cloned())
-}
-
-fn columns(table: &Table) -> Vec<(String, String)> {
-    let sd = table.storage_descriptor().expect("a storage descriptor");
-    sd.columns()
-        .iter()
-        .map(|c| (c.name().to_string(), c.r#type().unwrap_or("").to_string()))
-        .collect()
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -215,7 +196,7 @@ async fn quilt_tables_are_created_checked_kept_updated_dropped_and_restored() {
     );
     for name in names.all() {
         assert!(
-            get_table(&moto, &db, name).await.is_none(),
+            moto.get_table(&db, name).await.is_none(),
             "{name} after a dry run"
         );
     }
@@ -232,7 +213,7 @@ async fn quilt_tables_are_created_checked_kept_updated_dropped_and_restored() {
     let table = |name: &str| {
         let moto = &moto;
         let (db, name) = (db.clone(), name.to_string());
-        async move { get_table(moto, &db, &name).await.expect("created") }
+        async move { moto.get_table(&db, &name).await.expect("created") }
     };
     check_tables(&bucket, &table(manifests).await, &table(packages).await);
     let s = |n| (n, "string", "varchar");
@@ -346,12 +327,12 @@ async fn quilt_tables_are_created_checked_kept_updated_dropped_and_restored() {
     assert_eq!(dropped.code, 0, "{dropped:?}");
     for name in names.all() {
         assert!(
-            get_table(&moto, &db, name).await.is_none(),
+            moto.get_table(&db, name).await.is_none(),
             "{name} after --drop"
         );
     }
     assert!(
-        get_table(&moto, &db, &other).await.is_some(),
+        moto.get_table(&db, &other).await.is_some(),
         "not ours: kept"
     );
     let restored = run(RESTORE, &[&drop_backup]);

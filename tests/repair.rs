@@ -267,23 +267,6 @@ async fn update_storage_copies_a_new_schema_into_more_than_100_partitions() {
     assert_eq!(again.json()["to_update"].as_array().unwrap().len(), 0);
 }
 
-async fn table_names(moto: &Moto, db: &str) -> Vec<String> {
-    let out = moto
-        .glue
-        .get_tables()
-        .database_name(db)
-        .send()
-        .await
-        .unwrap();
-    let mut names: Vec<String> = out
-        .table_list()
-        .iter()
-        .map(|t| t.name().to_string())
-        .collect();
-    names.sort();
-    names
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_bad_tables_removes_crawler_children_and_suffixed_copies_only() {
     let moto = Moto::connect().await;
@@ -319,13 +302,13 @@ async fn delete_bad_tables_removes_crawler_children_and_suffixed_copies_only() {
         "{}",
         dry.stdout
     );
-    assert_eq!(table_names(&moto, &db).await.len(), 6);
+    assert_eq!(moto.table_names(&db).await.len(), 6);
 
     let r = run(DELETE_BAD_TABLES, &[&db, "--output", "json"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["deleted"], 3);
     assert_eq!(
-        table_names(&moto, &db).await,
+        moto.table_names(&db).await,
         ["clicks", "events", "events_archive"]
     );
 

@@ -358,7 +358,7 @@ impl Moto {
         }
     }
 
-    /// The names of a database's tables.
+    /// The names of a database's tables, sorted.
     pub async fn table_names(&self, db: &str) -> Vec<String> {
         let out = self
             .glue
@@ -367,10 +367,25 @@ impl Moto {
             .send()
             .await
             .unwrap();
-        out.table_list()
+        let mut names: Vec<String> = out
+            .table_list()
             .iter()
             .map(|t| t.name().to_string())
-            .collect()
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A table as Glue returns it, or `None` when it does not exist.
+    pub async fn get_table(&self, db: &str, name: &str) -> Option<aws_sdk_glue::types::Table> {
+        self.glue
+            .get_table()
+            .database_name(db)
+            .name(name)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.table)
     }
 
     /// Every partition of a table, whole, as moto returns them.
@@ -537,6 +552,16 @@ pub fn hourly_table_input(name: &str, location: &str) -> serde_json::Value {
             "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
         }
     })
+}
+
+/// A table's columns as (name, type), in order.
+pub fn columns(t: &aws_sdk_glue::types::Table) -> Vec<(String, String)> {
+    t.storage_descriptor()
+        .expect("a storage descriptor")
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.r#type().unwrap_or("").to_string()))
+        .collect()
 }
 
 /// Hive-style hourly keys for `days` days from 2019-01-01, one object each.
