@@ -1,9 +1,10 @@
 //! Arguments every binary shares.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use glutil::aws::debug::RequestLog;
-use glutil::aws::{AwsOptions, DEFAULT_MAX_ATTEMPTS};
+use glutil::aws::AwsOptions;
 
 /// How to reach AWS.
 #[derive(Debug, Clone, clap::Args)]
@@ -22,12 +23,21 @@ pub struct AwsArgs {
     /// Glue catalog id (account id) when the catalog is not your account's.
     #[arg(long, value_name = "ID")]
     pub catalog_id: Option<String>,
-    /// Attempts per AWS request, with exponential backoff and jitter between
-    /// them, to ride out throttling.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ATTEMPTS,
-          allow_negative_numbers = true,
+    /// Attempts per AWS request, with exponential backoff and jitter
+    /// between them; a request still throttled after them is sent again,
+    /// up to N times, after a longer pause [default: AWS_MAX_ATTEMPTS or
+    /// the profile's max_attempts, else 10].
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub max_attempts: u32,
+    pub max_attempts: Option<u32>,
+    /// How long one attempt may wait for its whole answer before it is
+    /// abandoned and retried like a throttle, e.g. 30s, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub attempt_timeout: Duration,
+    /// `requester`: for Requester Pays buckets, every S3 request says the
+    /// caller pays (x-amz-request-payer: requester).
+    #[arg(long, value_enum, value_name = "PAYER")]
+    pub request_payer: Option<RequestPayer>,
     /// One stderr line per AWS request attempt: service, operation, table
     /// or S3 folder, HTTP status and error code, attempt, milliseconds
     /// (never credentials).
@@ -35,21 +45,59 @@ pub struct AwsArgs {
     pub debug: bool,
 }
 
+/// Who pays for requests to a Requester Pays bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RequestPayer {
+    /// The caller (x-amz-request-payer: requester).
+    Requester,
+}
+
 impl AwsArgs {
-    /// The library's view of these options.
+    /// The library's view of these options. `--debug` also turns on the
+    /// SDK's own account of a failure in error messages.
     pub fn options(&self) -> AwsOptions {
+        crate::set_debug(self.debug);
+        crate::session::remember_credential_source(self.profile.as_deref());
         AwsOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
-            max_attempts: Some(self.max_attempts),
+            max_attempts: self.max_attempts,
+            attempt_timeout: Some(self.attempt_timeout),
+            request_payer: self.request_payer.is_some(),
             catalog_id: self.catalog_id.clone(),
             log: self
                 .debug
                 .then(|| RequestLog(std::sync::Arc::new(|record| eprintln!("debug: {record}")))),
+            notes: None,
             max_in_flight: None,
         }
     }
+}
+
+/// `90s`, `1500ms`, `15m`, `2h`, `30d`, `2w`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 90s, 15m or 2h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86_400.0,
+        "w" => value * 604_800.0,
+        other => return Err(format!("unknown unit `{other}`: use ms, s, m, h, d or w")),
+    };
+    if seconds <= 0.0 || !seconds.is_finite() {
+        return Err("a duration must be more than zero".to_string());
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Output format on stdout.

@@ -130,6 +130,9 @@ pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
             job.confirm(&plan, &session)?;
             let (entries, target) = job.backup(&plan, &session).await?;
             backup = crate::backup::write(&session, backup_args, job.name(), &target, entries)?;
+            if let Some(path) = &backup {
+                let _ = session.backup_file.set(path.clone());
+            }
             outcome = job.apply(&plan, &session).await;
         }
     }

@@ -15,6 +15,7 @@ pub mod session;
 
 use std::future::Future;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Exit code: done, or nothing to do.
 pub const EXIT_OK: u8 = 0;
@@ -46,6 +47,60 @@ Exit codes:
 
 Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
 standard AWS SDK variables are honoured; the flags override them.";
+
+/// `--debug`: error messages also show the SDK's own account of a failure.
+static DEBUG: AtomicBool = AtomicBool::new(false);
+
+/// Turns the SDK's account of failures in error messages on or off.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, Ordering::Relaxed);
+}
+
+/// Set once AWS refused the credentials: nothing more is worth sending.
+static CREDENTIALS_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// Notes that AWS refused the credentials: a run over several tables starts
+/// no more tables, and the run ends with exit 2.
+pub fn refuse_credentials() {
+    CREDENTIALS_REFUSED.store(true, Ordering::SeqCst);
+}
+
+/// True once AWS refused the credentials in this run.
+pub fn credentials_refused() -> bool {
+    CREDENTIALS_REFUSED.load(Ordering::SeqCst)
+}
+
+/// An error for people: the whole chain in one line, and for refused
+/// credentials which ones they were and how to refresh them.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = format!("{err:#}");
+    if err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<glutil::Error>(),
+            Some(glutil::Error::Credentials { .. })
+        )
+    }) {
+        refuse_credentials();
+        text.push_str("; ");
+        text.push_str(&session::credentials_hint());
+    }
+    text
+}
+
+/// Prints an error on stderr, with the SDK's own account under `--debug`.
+pub fn print_error(err: &anyhow::Error) {
+    eprintln!("error: {}", error_text(err));
+    if DEBUG.load(Ordering::Relaxed) {
+        for cause in err.chain() {
+            if let Some(detail) = cause
+                .downcast_ref::<glutil::Error>()
+                .and_then(glutil::Error::debug_detail)
+            {
+                eprintln!("debug: {detail}");
+            }
+        }
+    }
+}
 
 /// One command: its arguments parse with clap, and running it yields an
 /// exit code or an error.
@@ -83,10 +138,11 @@ pub fn main_for<C: Command>() -> ExitCode {
     });
     match runtime.block_on(command.run()) {
         Ok(_) if progress::stop_requested() => ExitCode::from(EXIT_INTERRUPTED),
+        Ok(_) if credentials_refused() => ExitCode::from(EXIT_BAD_INPUT),
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_OK),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            print_error(&err);
             ExitCode::from(exit_code_for(&err))
         }
     }
@@ -137,7 +193,11 @@ mod tests {
         let aws = anyhow::Error::new(glutil::Error::Glue {
             operation: "GetTable",
             target: "db.t".into(),
-            source: "throttled".into(),
+            failure: glutil::aws::AwsFailure::local(
+                glutil::aws::FailureKind::Retryable,
+                "ThrottlingException",
+                "Rate exceeded",
+            ),
         });
         assert_eq!(exit_code_for(&aws), EXIT_FAILURE);
     }

@@ -158,12 +158,17 @@ async fn one_table<'t, J: Job>(
     backup: &RunBackup<'_>,
     options: Options<'_>,
 ) -> (&'t TableArgs, Done) {
-    if crate::progress::stop_requested() {
+    if crate::progress::stop_requested() || crate::credentials_refused() {
         return (table, Done::NotStarted);
     }
     let done = match table_steps(job, session, backup, options).await {
         Ok((report, counts)) => Done::Reported { report, counts },
-        Err(err) => Done::Failed(err),
+        Err(err) => {
+            // Refused credentials are noted at once: no further table
+            // starts.
+            let _ = crate::error_text(&err);
+            Done::Failed(err)
+        }
     };
     (table, done)
 }
@@ -337,7 +342,7 @@ impl<'a> ManyReport<'a> {
             }
             Done::Failed(err) => {
                 self.failed.push(name);
-                let error = format!("{err:#}");
+                let error = crate::error_text(&err);
                 let text = format!("failed\n  error: {error}");
                 match self.unreported(table, &text, ("error", error.into()))? {
                     Some(element) => element,
@@ -346,7 +351,11 @@ impl<'a> ManyReport<'a> {
             }
             Done::NotStarted => {
                 self.not_started += 1;
-                let text = "not started (interrupted)";
+                let text = if crate::credentials_refused() {
+                    "not started (AWS refused the credentials)"
+                } else {
+                    "not started (interrupted)"
+                };
                 match self.unreported(table, text, ("not_started", true.into()))? {
                     Some(element) => element,
                     None => return Ok(()),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::outcome::{Failure, Outcome, StopReason, Stopped};
 use glutil::model::{S3Location, Table};
 
 use crate::args::{OutputFormat, RunArgs};
@@ -163,14 +163,32 @@ impl Report {
         })
     }
 
-    /// The report of a run of batched writes: exit 1 when some failed.
+    /// The report of a run of batched writes: exit 1 when some failed or
+    /// an error stopped them (2 for refused credentials).
     pub fn of_writes<B: serde::Serialize>(
         body: &B,
         text: impl FnOnce() -> Text,
         run: &Run<Outcome>,
     ) -> io::Result<Self> {
         let failed = !run.outcome.failed.is_empty();
-        Ok(Self::new(body, text, run)?.exit(crate::exit_status(failed)))
+        let report = Self::new(body, text, run)?.exit(crate::exit_status(failed));
+        Ok(report.stopped(run.outcome.stopped.as_ref(), run.outcome.not_attempted))
+    }
+
+    /// The same report for writes an error stopped: the warning says why
+    /// and what to do, and the exit code is 1 (2 for credentials).
+    pub fn stopped(self, stopped: Option<&Stopped>, not_attempted: u64) -> Self {
+        match stopped {
+            Some(stopped) => {
+                let (warning, exit) = stop_warning(stopped, not_attempted);
+                Self {
+                    warning: Some(warning),
+                    exit: exit.max(self.exit),
+                    ..self
+                }
+            }
+            None => self,
+        }
     }
 
     /// The same report with another exit code.
@@ -306,16 +324,54 @@ impl Text {
     }
 }
 
-/// The rows every write summary ends with: failures, and what Ctrl-C left
-/// unsent.
-pub fn outcome_rows(failed: Option<impl ToString>, not_attempted: u64) -> Vec<Row> {
+/// The rows every write summary ends with: failures, the error that
+/// stopped the writes (if one did), and what was left unsent.
+pub fn outcome_rows(
+    failed: Option<impl ToString>,
+    not_attempted: u64,
+    stopped: Option<&Stopped>,
+) -> Vec<Row> {
     let mut rows = vec![Row::field("failed", failed)];
+    if let Some(stopped) = stopped {
+        rows.push(Row::Note(format!("stopped: {stopped}")));
+    }
     if not_attempted > 0 {
-        rows.push(Row::Note(format!(
-            "not attempted: {not_attempted} (interrupted)"
-        )));
+        let why = if stopped.is_some() {
+            "not sent after the error that stopped the writes"
+        } else {
+            "interrupted"
+        };
+        rows.push(Row::Note(format!("not attempted: {not_attempted} ({why})")));
     }
     rows
+}
+
+/// What a stopped write says on stderr, and its exit code: 2 when AWS
+/// refused the credentials, else 1.
+pub fn stop_warning(stopped: &Stopped, not_attempted: u64) -> (String, u8) {
+    let rest = if not_attempted > 0 {
+        format!("; {not_attempted} were not sent")
+    } else {
+        String::new()
+    };
+    if stopped.reason == StopReason::Credentials {
+        crate::refuse_credentials();
+        let hint = crate::session::credentials_hint();
+        return (
+            format!("writes stopped: AWS refused the credentials ({stopped}){rest}; {hint}"),
+            crate::EXIT_BAD_INPUT,
+        );
+    }
+    let fix = match stopped.reason {
+        StopReason::AccessDenied => "grant that action on that resource, then run again: a rerun sends only what is left",
+        StopReason::NotFound => "the table or database is gone: check who dropped it",
+        StopReason::Quota => "raise the quota (Service Quotas) or delete what is no longer needed, then run again",
+        StopReason::Credentials => "",
+    };
+    (
+        format!("writes stopped: {stopped}{rest}; {fix}"),
+        crate::EXIT_FAILURE,
+    )
 }
 
 /// One line per partition or table a write could not change, with Glue's
@@ -330,6 +386,19 @@ pub fn failure_lines(failed: &[Failure]) -> impl Iterator<Item = String> + '_ {
             f.message
         ),
     })
+}
+
+/// What someone else changed in a table between glutil's read and its
+/// write, and that the change was planned again on the table as it is now.
+pub fn changed_by_others_line(table: &str, changed: &[String]) -> String {
+    let what = if changed.is_empty() {
+        "nothing glutil compares".to_string()
+    } else {
+        changed.join(", ")
+    };
+    format!(
+        "table {table} was changed by someone else after it was read ({what}); it was read again and the change planned again on the table as it is now"
+    )
 }
 
 /// Partition values for people: `[2019, 01, 02, 03]`.
@@ -363,7 +432,7 @@ mod tests {
             Row::field("already gone", (!dry_run).then_some(1)),
             Row::Detail("columns".into(), "2".into()),
         ];
-        rows.extend(outcome_rows(Some(0), 3));
+        rows.extend(outcome_rows(Some(0), 3, None));
         Text {
             planned: vec!["would delete [1]".into()],
             always: vec!["failed [2]: X: y".into()],

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use glutil::aws::Bucket;
+use glutil::aws::s3::S3Clients;
 use glutil::model::layout::{self, Conflict};
 use glutil::model::scope::WalkScope;
 use glutil::model::{DiscoveredPartition, PartitionKey, S3Location, Table};
@@ -169,7 +169,13 @@ async fn random_layouts_walk_like_the_rules_say_at_every_page_boundary() {
     cases.push((0, "case0/".to_string(), fixed));
     moto.put(&bucket, all_keys).await;
 
-    let listing = Bucket::new(moto.s3.clone(), &bucket);
+    let listing = S3Clients::new(
+        moto.s3.config().clone(),
+        false,
+        glutil::aws::Rounds::new(3),
+        None,
+    )
+    .bucket(&bucket);
     for (seed, prefix, layout) in cases {
         let root = S3Location::new(bucket.clone(), &prefix);
         let table = Table {

@@ -9,7 +9,7 @@ use anyhow::Context;
 use glutil::apply::Writes;
 use glutil::aws::Detail;
 use glutil::backup::{Entries, Entry};
-use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::outcome::{Failure, Outcome, Stopped};
 use glutil::model::values::Values;
 use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
@@ -396,6 +396,7 @@ impl Job for Delete {
             already_gone: outcome.already_done,
             failed: &outcome.failed,
             not_attempted: outcome.not_attempted,
+            stopped: outcome.stopped.as_ref(),
         };
         let verb = if run.dry_run {
             "would delete"
@@ -412,6 +413,7 @@ impl Job for Delete {
         rows.extend(outcome_rows(
             run.written(outcome.failed.len()),
             outcome.not_attempted,
+            outcome.stopped.as_ref(),
         ));
         let text = || Text {
             planned: plan
@@ -438,6 +440,8 @@ struct DeleteBody<'a> {
     already_gone: u64,
     failed: &'a [Failure],
     not_attempted: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a Stopped>,
 }
 
 /// One partition an audit lists: `missing [2019, 01] s3://... (reason)`.

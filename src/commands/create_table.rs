@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use glutil::apply::Writes;
+use glutil::apply::{update_table_checked, Writes};
 use glutil::backup::{Entries, Entry};
 use glutil::model::outcome::Outcome;
 use glutil::model::partition::DiscoveredPartition;
@@ -20,7 +20,7 @@ use glutil::read::{discover, WalkOptions};
 
 use crate::args::{catalog_name, WriteArgs};
 use crate::driver::{self, Job, Options};
-use crate::output::{outcome_rows, Report, Row, Run, Text};
+use crate::output::{changed_by_others_line, outcome_rows, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::Command;
 
@@ -104,6 +104,9 @@ pub struct Plan {
     footers: Footers,
     /// A note about keys named `partition_N`.
     note: Option<String>,
+    /// The files' merged schema, to plan `--update` again if the table
+    /// changes under it.
+    merged: glutil::plan::schema::MergedSchema,
 }
 
 /// What `create-table` did.
@@ -111,6 +114,9 @@ pub struct Plan {
 pub struct Done {
     /// The table write failed: why.
     table_error: Option<String>,
+    /// Someone else changed the table after it was read: what they
+    /// changed (the update was planned again on the table as it is now).
+    changed_by_others: Option<Vec<String>>,
     /// The partition writes.
     partitions: Outcome,
 }
@@ -168,6 +174,7 @@ impl Job for CreateTable {
             layout,
             footers,
             note,
+            merged,
         })
     }
 
@@ -205,22 +212,46 @@ impl Job for CreateTable {
 
     async fn apply(&self, plan: &Plan, session: &Session) -> Done {
         let catalog = &session.catalog;
+        let mut changed_by_others = None;
         let written = match (&plan.existing, &plan.changes) {
             (None, _) => catalog.create_table(&self.database, &plan.table).await,
-            (Some(_), Some(changes)) if !changes.is_empty() => {
-                catalog.update_table(&self.database, &plan.table).await
+            (Some(existing), Some(changes)) if !changes.is_empty() => {
+                // The files' columns merged into the table as it is now.
+                let replan = |fresh: &TableImage| {
+                    let (table, changes) = updated(fresh, &plan.merged)
+                        .map_err(|e| glutil::Error::InvalidInput(format!("{e:#}")))?;
+                    Ok((!changes.is_empty()).then_some(table))
+                };
+                let record = |fresh: &TableImage| {
+                    session.record(&Entry::RereadTable {
+                        database: self.database.clone(),
+                        table: fresh.clone(),
+                    })
+                };
+                let update = update_table_checked(
+                    catalog,
+                    &self.database,
+                    existing,
+                    &plan.table,
+                    replan,
+                    record,
+                )
+                .await;
+                update.map(|u| changed_by_others = u.changed_by_others)
             }
             _ => Ok(()),
         };
         if let Err(err) = written {
             return Done {
-                table_error: Some(glutil::error::full_message(&err)),
+                table_error: Some(err.to_string()),
+                changed_by_others,
                 ..Done::default()
             };
         }
         let id = glutil::model::TableId::new(&self.database, &self.table);
         Done {
             table_error: None,
+            changed_by_others,
             partitions: session
                 .write(Writes::CreatePartitions(id, &plan.partitions))
                 .await,
@@ -232,7 +263,10 @@ impl Job for CreateTable {
         let mut report = Report::new(&body, || self.text(plan, run), run)?;
         report.warning = plan.note.clone();
         let failed = run.outcome.table_error.is_some() || !run.outcome.partitions.failed.is_empty();
-        Ok(report.exit(crate::exit_status(failed)))
+        let partitions = &run.outcome.partitions;
+        Ok(report
+            .exit(crate::exit_status(failed))
+            .stopped(partitions.stopped.as_ref(), partitions.not_attempted))
     }
 }
 
@@ -286,6 +320,27 @@ impl CreateTable {
             .progress
             .step(&format!("reading {} footers", sample.len()));
         let footers = read_footers(&bucket, &sample, session.concurrency).await?;
+        if footers.schemas.is_empty() && !footers.archived.is_empty() {
+            let shown: Vec<String> = footers
+                .archived
+                .iter()
+                .take(5)
+                .map(|(url, class)| format!("{url} ({class})"))
+                .collect();
+            let more = footers.archived.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let problem = format!(
+                "no readable Parquet file under {}: {} archived file(s) cannot be read until restored: {}{more}; restore some (S3 RestoreObject) or point at a readable copy",
+                self.location,
+                footers.archived.len(),
+                shown.join(", ")
+            );
+            return Err(glutil::Error::InvalidInput(problem).into());
+        }
         if footers.schemas.is_empty() {
             let problem = format!("no Parquet files under {}", self.location);
             return Err(glutil::Error::InvalidInput(problem).into());
@@ -450,6 +505,15 @@ impl CreateTable {
                         reason: why,
                     })
                     .collect(),
+                archived: plan
+                    .footers
+                    .archived
+                    .iter()
+                    .map(|(url, class)| Archived {
+                        file: url,
+                        storage_class: class,
+                    })
+                    .collect(),
             },
             partitions_found: plan.found,
             to_create: &plan.to_create,
@@ -457,7 +521,9 @@ impl CreateTable {
             already_existed: outcome.partitions.already_done,
             failed: &outcome.partitions.failed,
             not_attempted: outcome.partitions.not_attempted,
+            stopped: outcome.partitions.stopped.as_ref(),
             table_error: outcome.table_error.as_deref(),
+            changed_by_others: outcome.changed_by_others.as_deref(),
         }
     }
 
@@ -478,6 +544,15 @@ impl CreateTable {
                 .iter()
                 .map(|(url, why)| format!("skipped {url}: {why}")),
         );
+        always.extend(plan.footers.archived.iter().map(|(url, class)| {
+            format!("skipped {url}: archived ({class}), not restored; read another file of its folder")
+        }));
+        if let Some(changed) = &run.outcome.changed_by_others {
+            always.push(changed_by_others_line(
+                &format!("{}.{}", self.database, self.table),
+                changed,
+            ));
+        }
         if let Some(error) = &run.outcome.table_error {
             always.push(format!("failed table {}: {error}", self.table));
         }
@@ -596,6 +671,7 @@ fn rows(plan: &Plan, run: &Run<Done>) -> Vec<Row> {
     rows.extend(outcome_rows(
         run.written(failed),
         run.outcome.partitions.not_attempted,
+        run.outcome.partitions.stopped.as_ref(),
     ));
     rows
 }
@@ -668,7 +744,11 @@ struct Body<'a> {
     already_existed: u64,
     failed: &'a [glutil::model::outcome::Failure],
     not_attempted: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a glutil::model::outcome::Stopped>,
     table_error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_by_others: Option<&'a [String]>,
 }
 
 #[derive(serde::Serialize)]
@@ -679,6 +759,14 @@ struct Files<'a> {
     bytes_read: u64,
     skipped: &'a BTreeMap<String, u64>,
     not_parquet: Vec<NotParquet<'a>>,
+    archived: Vec<Archived<'a>>,
+}
+
+/// An archived file passed over for another of its folder.
+#[derive(serde::Serialize)]
+struct Archived<'a> {
+    file: &'a str,
+    storage_class: &'a str,
 }
 
 #[derive(serde::Serialize)]

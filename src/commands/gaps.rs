@@ -130,6 +130,9 @@ pub struct Found {
     table: Table,
     gaps: Gaps,
     missing: Vec<Missing>,
+    /// Where missing slots were looked for, and whether a partition under
+    /// the table's location showed it.
+    style: FolderStyle,
 }
 
 impl GapsArgs {
@@ -147,14 +150,15 @@ impl GapsArgs {
         Ok((read(&self.since, "since")?, read(&self.until, "until")?))
     }
 
-    /// The missing slots' values and folders, in the table's own style.
+    /// The missing slots' values and folders, in the style of the
+    /// partitions under the table's location.
     fn missing_folders(
         &self,
         table: &Table,
         keys: &TimeKeys,
         gaps: &Gaps,
-        sample: Option<(&[String], S3Location)>,
-    ) -> Vec<Missing> {
+        samples: &[(&[String], S3Location)],
+    ) -> (Vec<Missing>, FolderStyle) {
         let names: Vec<String> = table
             .partition_keys
             .iter()
@@ -163,9 +167,10 @@ impl GapsArgs {
         let style = FolderStyle::learn(
             &table.location,
             &names,
-            sample.as_ref().map(|(v, l)| (*v, l)),
+            samples.iter().map(|(v, l)| (*v, l)),
         );
-        gaps.missing
+        let missing = gaps
+            .missing
             .iter()
             .map(|&at| {
                 let mut values = self.prefix.clone();
@@ -181,7 +186,8 @@ impl GapsArgs {
                     at,
                 }
             })
-            .collect()
+            .collect();
+        (missing, style)
     }
 }
 
@@ -230,12 +236,15 @@ impl Job for OnTable<'_, GapsArgs> {
             every,
         )?;
         let gaps = find_gaps(&keys, every, &values, since, until)?;
-        let sample = branch.iter().find_map(|p| {
-            let location = stored_s3_location(p.location())?;
-            keys.slot(&p.values, every)?;
-            Some((p.values.as_slice(), location))
-        });
-        let mut missing = self.missing_folders(&table, &keys, &gaps, sample);
+        let samples: Vec<(&[String], S3Location)> = branch
+            .iter()
+            .filter_map(|p| {
+                let location = stored_s3_location(p.location())?;
+                keys.slot(&p.values, every)?;
+                Some((p.values.as_slice(), location))
+            })
+            .collect();
+        let (mut missing, style) = self.missing_folders(&table, &keys, &gaps, &samples);
         let folders: Vec<S3Location> = missing.iter().map(|m| m.location.clone()).collect();
         let data = folders_with_data_by_parent(
             &session.aws,
@@ -251,6 +260,7 @@ impl Job for OnTable<'_, GapsArgs> {
             table,
             gaps,
             missing,
+            style,
         })
     }
 
@@ -297,6 +307,9 @@ impl Job for OnTable<'_, GapsArgs> {
             outside: gaps.outside,
             missing: &found.missing,
             repair: repair.as_deref(),
+            probed_under: &found.style.base,
+            probed_as: if found.style.hive { "hive" } else { "plain" },
+            style_from_partitions: found.style.from_table_partitions,
         };
         let text = || self.text(found, with_data, repair.as_deref());
         let exit = if self.fail_if_any && !found.missing.is_empty() {
@@ -304,7 +317,20 @@ impl Job for OnTable<'_, GapsArgs> {
         } else {
             EXIT_OK
         };
-        Ok(Report::new(&body, text, run)?.exit(exit))
+        let mut report = Report::new(&body, text, run)?.exit(exit);
+        if !found.style.from_table_partitions && !found.missing.is_empty() {
+            let folders = if found.style.hive {
+                "key=value/ folders"
+            } else {
+                "plain value/ folders"
+            };
+            report.warning = Some(format!(
+                "no partition of {} lies under its location {}: missing slots were looked for there as {folders}, as the partitioner would find them",
+                found.table.qualified_name(),
+                found.table.location
+            ));
+        }
+        Ok(report)
     }
 }
 
@@ -444,4 +470,10 @@ struct GapsBody<'a> {
     outside: usize,
     missing: &'a [Missing],
     repair: Option<&'a str>,
+    /// The folder missing slots were looked for under.
+    probed_under: &'a S3Location,
+    /// `hive` (`key=value/`) or `plain` (`value/`) folders.
+    probed_as: &'static str,
+    /// False when no partition lies under the table's location.
+    style_from_partitions: bool,
 }

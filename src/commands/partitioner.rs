@@ -4,7 +4,7 @@
 use glutil::apply::Writes;
 use glutil::backup::{Entries, Entry};
 use glutil::model::layout::Conflict;
-use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::outcome::{Failure, Outcome, Stopped};
 use glutil::model::scope::{Date, WalkScope};
 use glutil::model::{DiscoveredPartition, S3Location, Table};
 use glutil::plan::create::plan_snapshot;
@@ -168,6 +168,7 @@ impl Job for OnTable<'_, Args> {
             conflicts: &plan.conflicts,
             failed: &outcome.failed,
             not_attempted: outcome.not_attempted,
+            stopped: outcome.stopped.as_ref(),
             empty_folders: plan.empty_folders,
             folders_listed: plan.folders_listed,
         };
@@ -197,6 +198,8 @@ struct Body<'a> {
     conflicts: &'a [Conflict],
     failed: &'a [Failure],
     not_attempted: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a Stopped>,
     empty_folders: u64,
     folders_listed: u64,
 }
@@ -228,7 +231,11 @@ fn text(body: &Body, run: &Run<Outcome>) -> Text {
         Row::shown(label, count),
         Row::shown("conflicts", body.conflicts.len()),
     ];
-    rows.extend(outcome_rows(Some(body.failed.len()), body.not_attempted));
+    rows.extend(outcome_rows(
+        Some(body.failed.len()),
+        body.not_attempted,
+        body.stopped,
+    ));
     rows.push(Row::field(
         "empty folders",
         (body.empty_folders > 0).then(|| {

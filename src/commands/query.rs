@@ -17,7 +17,7 @@ use glutil::read::query::{wait, Results, Waited};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::args::AwsArgs;
+use crate::args::{parse_duration, AwsArgs};
 use crate::progress::{request_stop, set_interrupt_note, stop_requested, stopped};
 use crate::results::{Heading, Printer, ResultFormat};
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
@@ -120,31 +120,6 @@ fn execution_id(text: &str) -> Result<String, String> {
     } else {
         Err("a query execution id is a UUID like 0b9e3f1c-5a2d-4c41-9d1e-8f0a6b7c2d3e".to_string())
     }
-}
-
-/// `90`, `90s`, `1500ms`, `15m`, `2h`, `30d`, `2w`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 90s, 15m or 2h"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        "d" => value * 86_400.0,
-        "w" => value * 604_800.0,
-        other => return Err(format!("unknown unit `{other}`: use ms, s, m, h, d or w")),
-    };
-    if seconds <= 0.0 || !seconds.is_finite() {
-        return Err("a timeout must be more than zero".to_string());
-    }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 impl Command for Query {

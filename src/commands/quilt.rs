@@ -2,16 +2,16 @@
 //! a bucket's Quilt package metadata queryable in Athena, written straight
 //! into the catalog (no DDL to paste).
 
-use glutil::apply::Writes;
+use glutil::apply::{update_table_checked, Writes};
 use glutil::backup::{Entries, Entry, TableImage};
-use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::outcome::{Failure, Outcome, Stopped};
 use glutil::model::quilt::{differences, quilt_tables};
 use glutil::model::S3Location;
 use glutil::read::snapshot::folder_has_data;
 
 use crate::args::WriteArgs;
 use crate::driver::{self, Job, Options};
-use crate::output::{failure_lines, outcome_rows, Report, Row, Run, Text};
+use crate::output::{changed_by_others_line, failure_lines, outcome_rows, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::Command;
 
@@ -107,6 +107,43 @@ pub struct Plan {
 }
 
 impl QuiltTables {
+    /// Updates one object only as it was read; if someone changed it
+    /// since, it is compared again as it is now. True when written.
+    async fn update(
+        &self,
+        object: &Object,
+        session: &Session,
+        outcome: &mut Outcome,
+    ) -> glutil::Result<bool> {
+        let Some(existing) = &object.existing else {
+            return Ok(false);
+        };
+        let replan = |fresh: &TableImage| {
+            Ok((!differences(fresh, &object.wanted).is_empty()).then(|| object.wanted.clone()))
+        };
+        let record = |fresh: &TableImage| {
+            session.record(&Entry::RereadTable {
+                database: self.database.clone(),
+                table: fresh.clone(),
+            })
+        };
+        let update = update_table_checked(
+            &session.catalog,
+            &self.database,
+            existing,
+            &object.wanted,
+            replan,
+            record,
+        )
+        .await?;
+        if let Some(changed) = update.changed_by_others {
+            outcome
+                .changed_by_others
+                .push((self.qualified(&object.name), changed));
+        }
+        Ok(update.written)
+    }
+
     fn qualified(&self, name: &str) -> String {
         format!("{}.{name}", self.database)
     }
@@ -202,26 +239,24 @@ impl Job for QuiltTables {
         let mut outcome = Outcome::default();
         for object in self.changes(plan) {
             let written = match object.action {
-                Action::Create => {
-                    session
-                        .catalog
-                        .create_table(&self.database, &object.wanted)
-                        .await
-                }
+                Action::Create => session
+                    .catalog
+                    .create_table(&self.database, &object.wanted)
+                    .await
+                    .map(|()| true),
                 Action::Update => {
-                    session
-                        .catalog
-                        .update_table(&self.database, &object.wanted)
-                        .await
+                    self.update(object, session, &mut outcome).await
                 }
                 _ => continue,
             };
             match written {
-                Ok(()) => outcome.applied += 1,
+                Ok(true) => outcome.applied += 1,
+                Ok(false) => {}
                 Err(err) => {
+                    let code = err.failure().map_or("Error".to_string(), |f| f.code_text());
                     outcome
                         .failed
-                        .push(Failure::table(&object.name, "Error", format!("{err:#}")))
+                        .push(Failure::table(&object.name, code, err.to_string()))
                 }
             }
         }
@@ -241,6 +276,7 @@ impl Job for QuiltTables {
             outcome.already_done += dropped.already_done;
             outcome.failed.extend(dropped.failed);
             outcome.not_attempted += dropped.not_attempted;
+            outcome.stopped = outcome.stopped.or(dropped.stopped);
         }
         outcome
     }
@@ -267,6 +303,8 @@ impl Job for QuiltTables {
             objects: &plan.objects,
             applied: outcome.applied,
             failed: &outcome.failed,
+            stopped: outcome.stopped.as_ref(),
+            changed_by_others: &outcome.changed_by_others,
         };
         let text = || {
             let mut rows: Vec<Row> = counts
@@ -277,8 +315,15 @@ impl Job for QuiltTables {
             rows.extend(outcome_rows(
                 run.written(outcome.failed.len()),
                 outcome.not_attempted,
+                outcome.stopped.as_ref(),
             ));
             let mut always: Vec<String> = plan.objects.iter().map(|o| self.line(o, run)).collect();
+            always.extend(
+                outcome
+                    .changed_by_others
+                    .iter()
+                    .map(|(table, changed)| changed_by_others_line(table, changed)),
+            );
             always.extend(failure_lines(&outcome.failed));
             Text {
                 always,
@@ -326,6 +371,10 @@ struct Body<'a> {
     objects: &'a [Object],
     applied: u64,
     failed: &'a [Failure],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a Stopped>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    changed_by_others: &'a [(String, Vec<String>)],
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use glutil::apply::Writes;
 use glutil::aws::Detail;
 use glutil::backup::{Entries, Entry};
-use glutil::model::outcome::{Failure, Outcome};
+use glutil::model::outcome::{Failure, Outcome, Stopped};
 use glutil::model::{PartitionImage, StoredPartition, Table, TableEntry};
 use glutil::plan::junk::{junk_tables, JunkTable};
 use glutil::plan::moves::{plan_moves, Move, MovePlan};
@@ -105,6 +105,7 @@ fn update_rows(run: &Run<Outcome>) -> Vec<Row> {
     rows.extend(outcome_rows(
         run.written(outcome.failed.len()),
         outcome.not_attempted,
+        outcome.stopped.as_ref(),
     ));
     rows
 }
@@ -207,6 +208,7 @@ impl Job for OnTable<'_, UpdatePartitions> {
             updated: outcome.applied,
             failed: &outcome.failed,
             not_attempted: outcome.not_attempted,
+            stopped: outcome.stopped.as_ref(),
         };
         let verb = if run.dry_run { "would move" } else { "move" };
         let mut always: Vec<String> = moves
@@ -256,6 +258,8 @@ struct MoveBody<'a> {
     updated: u64,
     failed: &'a [Failure],
     not_attempted: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a Stopped>,
 }
 
 impl Job for OnTable<'_, UpdateStorage> {
@@ -320,6 +324,7 @@ impl Job for OnTable<'_, UpdateStorage> {
             updated: outcome.applied,
             failed: &outcome.failed,
             not_attempted: outcome.not_attempted,
+            stopped: outcome.stopped.as_ref(),
         };
         let verb = if run.dry_run {
             "would update"
@@ -366,6 +371,8 @@ struct StorageBody<'a> {
     updated: u64,
     failed: &'a [Failure],
     not_attempted: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a Stopped>,
 }
 
 /// The junk tables of a database, among how many.
@@ -447,6 +454,7 @@ impl Job for DeleteBadTables {
         rows.extend(outcome_rows(
             run.written(outcome.failed.len()),
             outcome.not_attempted,
+            outcome.stopped.as_ref(),
         ));
         let text = || Text {
             always,

@@ -93,11 +93,13 @@ impl Job for RestoreJob<'_> {
 
     async fn apply(&self, plan: &RestorePlan, session: &Session) -> RestoreOutcome {
         session.progress.step("restoring");
+        let record = |entry: &Entry| session.record(entry);
         apply_restore(
             &session.catalog,
             plan,
             session.concurrency,
             &session.progress,
+            &record,
         )
         .await
     }
@@ -108,7 +110,9 @@ impl Job for RestoreJob<'_> {
         let incomplete = !outcome.failed.is_empty()
             || !outcome.failed_tables.is_empty()
             || !plan.not_restored.is_empty();
-        Ok(Report::new(&body, || text(&body, run), run)?.exit(exit_status(incomplete)))
+        Ok(Report::new(&body, || text(&body, run), run)?
+            .exit(exit_status(incomplete))
+            .stopped(outcome.stopped.as_ref(), outcome.not_attempted))
     }
 }
 
@@ -227,6 +231,11 @@ fn text(body: &Body, run: &Run<RestoreOutcome>) -> Text {
             )
         })
         .collect();
+    always.extend(
+        o.changed_by_others
+            .iter()
+            .map(|(table, changed)| crate::output::changed_by_others_line(table, changed)),
+    );
     always.extend(crate::output::failure_lines(&o.failed_tables));
     always.extend(o.failed.iter().map(|(table, f)| {
         format!(
@@ -278,6 +287,10 @@ fn rows(body: &Body, run: &Run<RestoreOutcome>) -> Vec<Row> {
         Row::field("deleted", run.written(o.deleted)),
     ];
     let failed = o.failed.len() + o.failed_tables.len();
-    rows.extend(outcome_rows(run.written(failed), o.not_attempted));
+    rows.extend(outcome_rows(
+        run.written(failed),
+        o.not_attempted,
+        o.stopped.as_ref(),
+    ));
     rows
 }

@@ -1,5 +1,7 @@
-//! The library's errors. AWS errors are kept as the source so callers can
-//! print the whole chain.
+//! The library's errors. An AWS error is kept as an [`AwsFailure`]: AWS's
+//! code and message for people, the SDK's own text for `--debug`.
+
+use crate::aws::failure::AwsFailure;
 
 /// A boxed error from the AWS SDK.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -62,40 +64,56 @@ pub enum Error {
     /// The SDK could not be configured (profile, region, endpoint).
     #[error("AWS configuration: {0}")]
     Config(String),
-    /// An S3 request failed after its retries.
-    #[error("S3 {operation} on s3://{bucket}/{prefix} failed")]
+    /// An S3 request failed (after its retries, when it may have passed).
+    #[error("S3 {operation} on s3://{bucket}/{prefix} failed{}: {failure}", failure.after())]
     S3 {
         /// The S3 operation.
         operation: &'static str,
         /// The bucket.
         bucket: String,
-        /// The key prefix.
+        /// The key or key prefix.
         prefix: String,
-        /// The SDK error.
-        #[source]
-        source: BoxError,
+        /// What AWS answered.
+        failure: AwsFailure,
     },
-    /// A Glue request failed after its retries.
-    #[error("Glue {operation} on `{target}` failed")]
+    /// A Glue request failed (after its retries, when it may have passed).
+    #[error("Glue {operation} on {target} failed{}: {failure}", failure.after())]
     Glue {
         /// The Glue operation.
         operation: &'static str,
         /// `database` or `database.table`.
         target: String,
-        /// The SDK error.
-        #[source]
-        source: BoxError,
+        /// What AWS answered.
+        failure: AwsFailure,
     },
-    /// An Athena request failed after its retries.
-    #[error("Athena {operation}{} failed", target_part(target))]
+    /// An Athena request failed (after its retries, when it may have
+    /// passed).
+    #[error("Athena {operation}{} failed{}: {failure}", target_part(target), failure.after())]
     Athena {
         /// The Athena operation.
         operation: &'static str,
         /// The query execution id, or what was sent.
         target: String,
-        /// The SDK error.
-        #[source]
-        source: BoxError,
+        /// What AWS answered.
+        failure: AwsFailure,
+    },
+    /// AWS refused the credentials (expired, invalid): every request would
+    /// fail, so the run stops. Nothing more was sent.
+    #[error("AWS refused the credentials on {service} {operation} ({failure})")]
+    Credentials {
+        /// `Glue`, `S3`, `Athena`.
+        service: &'static str,
+        /// The operation refused.
+        operation: &'static str,
+        /// What AWS answered.
+        failure: AwsFailure,
+    },
+    /// No source of credentials had any (environment, profile, SSO, the
+    /// instance or container role).
+    #[error("no AWS credentials were found: pass --profile NAME (or set AWS_PROFILE) for a profile in ~/.aws/config, run `aws sso login` or `aws configure`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
+    NoCredentials {
+        /// What each source said, for `--debug`.
+        detail: String,
     },
     /// Athena refused a request as invalid (an unknown query execution id,
     /// a statement it cannot parse, an unknown workgroup).
@@ -107,6 +125,15 @@ pub enum Error {
         target: String,
         /// Athena's reason.
         message: String,
+    },
+    /// Someone else changed a table between glutil's read and its update
+    /// (Glue refused the update for its `VersionId`); nothing was written.
+    #[error("table {table} was changed by someone else after glutil read it (version {version}), so it was not updated")]
+    TableChanged {
+        /// `database.table`.
+        table: String,
+        /// The version glutil read.
+        version: String,
     },
     /// A data file that should be Parquet cannot be read (a truncated or
     /// corrupt footer). Nothing was changed.
@@ -171,7 +198,90 @@ impl Error {
                 | Error::Config(_)
                 | Error::BadBackup { .. }
                 | Error::AthenaRejected { .. }
+                | Error::Credentials { .. }
+                | Error::NoCredentials { .. }
         )
+    }
+
+    /// True for a GET of an archived object that is not restored (S3
+    /// answers `InvalidObjectState`).
+    pub fn is_archived_object(&self) -> bool {
+        matches!(self, Error::S3 { failure, .. } if failure.code.as_deref() == Some("InvalidObjectState"))
+    }
+
+    /// The AWS failure behind this error, if it is one.
+    pub fn failure(&self) -> Option<&AwsFailure> {
+        match self {
+            Error::S3 { failure, .. }
+            | Error::Glue { failure, .. }
+            | Error::Athena { failure, .. }
+            | Error::Credentials { failure, .. } => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// What only `--debug` shows: the SDK's own account of the failure.
+    pub fn debug_detail(&self) -> Option<&str> {
+        match self {
+            Error::NoCredentials { detail } => Some(detail.as_str()),
+            other => other.failure().map(|f| f.detail.as_str()),
+        }
+        .filter(|d| !d.is_empty())
+    }
+
+    /// A Glue request's failure as the error a caller sees: refused
+    /// credentials stop everything, the rest names the operation.
+    pub fn glue(operation: &'static str, target: impl Into<String>, failure: AwsFailure) -> Self {
+        if failure.kind == crate::aws::failure::FailureKind::Credentials {
+            return Error::Credentials {
+                service: "Glue",
+                operation,
+                failure,
+            };
+        }
+        Error::Glue {
+            operation,
+            target: target.into(),
+            failure,
+        }
+    }
+
+    /// An S3 request's failure as the error a caller sees.
+    pub fn s3(
+        operation: &'static str,
+        bucket: impl Into<String>,
+        prefix: impl Into<String>,
+        failure: AwsFailure,
+    ) -> Self {
+        if failure.kind == crate::aws::failure::FailureKind::Credentials {
+            return Error::Credentials {
+                service: "S3",
+                operation,
+                failure,
+            };
+        }
+        Error::S3 {
+            operation,
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            failure,
+        }
+    }
+
+    /// An Athena request's failure as the error a caller sees.
+    pub fn athena(operation: &'static str, target: impl Into<String>, failure: AwsFailure) -> Self {
+        if failure.kind == crate::aws::failure::FailureKind::Credentials {
+            return Error::Credentials {
+                service: "Athena",
+                operation,
+                failure,
+            };
+        }
+        Error::Athena {
+            operation,
+            target: target.into(),
+            failure,
+        }
     }
 }
 

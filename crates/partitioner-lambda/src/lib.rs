@@ -5,9 +5,11 @@
 //! a plain async function over the glutil library, so it is tested
 //! without the runtime.
 
+use std::time::{Duration, SystemTime};
+
 use aws_config::{Region, SdkConfig};
 use glutil::apply::Writes;
-use glutil::aws::{Aws, AwsOptions};
+use glutil::aws::{Aws, AwsOptions, DEFAULT_ATTEMPT_TIMEOUT};
 use glutil::model::outcome::Failure;
 use glutil::model::scope::{Date, WalkScope};
 use glutil::plan::create::plan_snapshot;
@@ -139,10 +141,37 @@ pub async fn handle(
     sdk: &SdkConfig,
     concurrency: usize,
 ) -> Result<LambdaSummary, String> {
+    handle_until(event, sdk, concurrency, None).await
+}
+
+/// How long one AWS attempt may take when the invocation ends at
+/// `deadline`: the command line's 30 s, or less when less time is left (a
+/// second kept back to answer), and at least a second.
+pub fn attempt_timeout(deadline: Option<SystemTime>, now: SystemTime) -> Duration {
+    let Some(deadline) = deadline else {
+        return DEFAULT_ATTEMPT_TIMEOUT;
+    };
+    let left = deadline.duration_since(now).unwrap_or(Duration::ZERO);
+    left.saturating_sub(Duration::from_secs(1))
+        .clamp(Duration::from_secs(1), DEFAULT_ATTEMPT_TIMEOUT)
+}
+
+/// [`handle`] for an invocation that must answer by `deadline` (from the
+/// runtime's context): no AWS attempt waits past it.
+pub async fn handle_until(
+    event: &serde_json::Value,
+    sdk: &SdkConfig,
+    concurrency: usize,
+    deadline: Option<SystemTime>,
+) -> Result<LambdaSummary, String> {
     let tables = parse_event(event)?;
     let mut summary = LambdaSummary::default();
     for t in tables {
-        let result = partition_one(&t, sdk, concurrency).await;
+        let options = AwsOptions {
+            attempt_timeout: Some(attempt_timeout(deadline, SystemTime::now())),
+            ..AwsOptions::default()
+        };
+        let result = partition_one(&t, sdk, &options, concurrency).await;
         let entry = match result {
             Ok(entry) => entry,
             Err((region, err)) => TableSummary {
@@ -166,6 +195,7 @@ pub async fn handle(
 async fn partition_one(
     t: &TableEvent,
     sdk: &SdkConfig,
+    options: &AwsOptions,
     concurrency: usize,
 ) -> Result<TableSummary, (String, String)> {
     let mut config = sdk.to_builder();
@@ -178,7 +208,7 @@ async fn partition_one(
     if let Some(r) = &t.region {
         glutil::aws::client::check_region(r).map_err(fail)?;
     }
-    let aws = Aws::from_sdk_config(&AwsOptions::default(), &config).map_err(fail)?;
+    let aws = Aws::from_sdk_config(options, &config).map_err(fail)?;
     let scope = |table: &glutil::model::Table| {
         WalkScope::new(
             &table.partition_keys,
@@ -265,6 +295,18 @@ mod tests {
             let err = parse_event(&event).unwrap_err();
             assert!(err.contains(needle), "{event}: {err}");
         }
+    }
+
+    #[test]
+    fn attempts_never_wait_past_the_invocation_deadline() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(attempt_timeout(None, now), DEFAULT_ATTEMPT_TIMEOUT);
+        let in_10s = Some(now + Duration::from_secs(10));
+        assert_eq!(attempt_timeout(in_10s, now), Duration::from_secs(9));
+        let in_5min = Some(now + Duration::from_secs(300));
+        assert_eq!(attempt_timeout(in_5min, now), DEFAULT_ATTEMPT_TIMEOUT);
+        let passed = Some(now - Duration::from_secs(1));
+        assert_eq!(attempt_timeout(passed, now), Duration::from_secs(1));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use partitioner_lambda::{handle, DEFAULT_CONCURRENCY};
+use partitioner_lambda::{handle_until, DEFAULT_CONCURRENCY};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -34,7 +34,9 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let sdk = Arc::clone(&sdk);
         async move {
-            let summary = handle(&event.payload, &sdk, concurrency).await?;
+            let deadline = std::time::UNIX_EPOCH
+                + std::time::Duration::from_millis(event.context.deadline);
+            let summary = handle_until(&event.payload, &sdk, concurrency, Some(deadline)).await?;
             Ok::<_, Error>(summary.into_result()?)
         }
     }))

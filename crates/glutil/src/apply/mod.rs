@@ -6,7 +6,8 @@
 pub mod restore;
 
 use crate::aws::Catalog;
-use crate::model::definition::PartitionImage;
+use crate::error::{Error, Result};
+use crate::model::definition::{PartitionImage, TableImage};
 use crate::model::outcome::Outcome;
 use crate::model::partition::DiscoveredPartition;
 use crate::model::table::{Table, TableId};
@@ -94,4 +95,67 @@ impl Writes<'_> {
             }
         }
     }
+}
+
+/// What a checked table update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableUpdate {
+    /// The update was written.
+    pub written: bool,
+    /// Someone else changed the table between glutil's read and its write
+    /// (Glue refused the first update for its `VersionId`): what they
+    /// changed. The table was read again and the change planned again.
+    pub changed_by_others: Option<Vec<String>>,
+}
+
+/// Updates a table only as it was read: the update carries the read
+/// table's `VersionId`. When someone else changed the table in between,
+/// Glue refuses it; the table is then read again, `replan` says what to
+/// write to the table as it is now (`None`: nothing any more), `record`
+/// backs the re-read table up, and the update is sent once more with the
+/// new version. A second refusal is [`Error::TableChanged`]. A change
+/// glutil did not see is never overwritten.
+pub async fn update_table_checked(
+    catalog: &Catalog,
+    database: &str,
+    read: &TableImage,
+    wanted: &TableImage,
+    replan: impl FnOnce(&TableImage) -> Result<Option<TableImage>>,
+    record: impl FnOnce(&TableImage) -> Result<()>,
+) -> Result<TableUpdate> {
+    let first = catalog
+        .update_table(database, wanted, read.version_id.as_deref())
+        .await;
+    match first {
+        Ok(()) => {
+            return Ok(TableUpdate {
+                written: true,
+                changed_by_others: None,
+            })
+        }
+        Err(Error::TableChanged { .. }) => {}
+        Err(other) => return Err(other),
+    }
+    let fresh = catalog
+        .table_definition(database, &read.name)
+        .await?
+        .ok_or_else(|| Error::TableNotFound {
+            database: database.to_string(),
+            table: read.name.clone(),
+        })?;
+    let changed = read.changed_fields(&fresh);
+    let Some(again) = replan(&fresh)? else {
+        return Ok(TableUpdate {
+            written: false,
+            changed_by_others: Some(changed),
+        });
+    };
+    record(&fresh)?;
+    catalog
+        .update_table(database, &again, fresh.version_id.as_deref())
+        .await?;
+    Ok(TableUpdate {
+        written: true,
+        changed_by_others: Some(changed),
+    })
 }

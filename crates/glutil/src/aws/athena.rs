@@ -4,14 +4,16 @@
 //!
 //! Throttling (`TooManyRequestsException` on StartQueryExecution, Athena's
 //! answer at the account's concurrency limit) is retried by the SDK's
-//! standard retry mode with backoff and jitter, `--max-attempts` times;
-//! the client request token the SDK fills in makes those retries start one
-//! query, not several.
+//! standard retry mode with backoff and jitter, `--max-attempts` times, and
+//! then in glutil's rounds; the one client request token set per statement
+//! makes all those attempts start one query, not several.
 
 use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::http::Response;
 use aws_sdk_athena::operation::get_query_results::GetQueryResultsOutput;
 use aws_sdk_athena::types::{QueryExecution, QueryExecutionContext, ResultConfiguration};
 
+use crate::aws::failure::{jitter, AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
 use crate::model::athena::{QueryState, QueryStatus, ResultColumn, ResultPage, ResultRow};
 
@@ -35,11 +37,39 @@ pub struct QueryContext {
 #[derive(Debug, Clone)]
 pub struct Athena {
     client: aws_sdk_athena::Client,
+    rounds: Rounds,
 }
 
 impl Athena {
     pub(crate) fn new(client: aws_sdk_athena::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            rounds: Rounds::default(),
+        }
+    }
+
+    /// The same client, sending a request again in `rounds` while it fails
+    /// with errors that may pass.
+    pub(crate) fn with_rounds(self, rounds: Rounds) -> Self {
+        Self { rounds, ..self }
+    }
+
+    /// Sends one request (`call` makes it), in rounds; an error becomes
+    /// the library's, named by `operation` and `target`.
+    async fn send<T, E, F, Fut>(&self, operation: &'static str, target: &str, call: F) -> Result<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SdkError<E, Response>>>,
+    {
+        let attempts = self.rounds.attempts_per_round;
+        self.rounds
+            .run(|| {
+                let sent = call();
+                async move { sent.await.map_err(|e| AwsFailure::from_sdk(&e, attempts)) }
+            })
+            .await
+            .map_err(|failure| athena_error(operation, target, failure))
     }
 
     /// Starts one statement and returns its query execution id.
@@ -53,16 +83,21 @@ impl Athena {
                 .output_location(location)
                 .build()
         });
+        // One token for every attempt and round: Athena starts one query
+        // for it, however often it is asked.
+        let token = request_token();
         let output = self
-            .client
-            .start_query_execution()
-            .query_string(sql)
-            .query_execution_context(execution_context)
-            .set_result_configuration(result_configuration)
-            .set_work_group(context.workgroup.clone())
-            .send()
-            .await
-            .map_err(|err| athena_error("StartQueryExecution", "the statement", err))?;
+            .send("StartQueryExecution", "the statement", || {
+                self.client
+                    .start_query_execution()
+                    .query_string(sql)
+                    .client_request_token(&token)
+                    .query_execution_context(execution_context.clone())
+                    .set_result_configuration(result_configuration.clone())
+                    .set_work_group(context.workgroup.clone())
+                    .send()
+            })
+            .await?;
         output
             .query_execution_id
             .ok_or_else(|| missing("StartQueryExecution", "a query execution id"))
@@ -71,12 +106,10 @@ impl Athena {
     /// The state and statistics of one query.
     pub async fn status(&self, id: &str) -> Result<QueryStatus> {
         let output = self
-            .client
-            .get_query_execution()
-            .query_execution_id(id)
-            .send()
-            .await
-            .map_err(|err| athena_error("GetQueryExecution", id, err))?;
+            .send("GetQueryExecution", id, || {
+                self.client.get_query_execution().query_execution_id(id).send()
+            })
+            .await?;
         let execution = output
             .query_execution
             .ok_or_else(|| missing("GetQueryExecution", "the query execution"))?;
@@ -86,26 +119,25 @@ impl Athena {
     /// Asks Athena to stop a query. Stopping one that already finished is
     /// not an error.
     pub async fn stop(&self, id: &str) -> Result<()> {
-        self.client
-            .stop_query_execution()
-            .query_execution_id(id)
-            .send()
-            .await
-            .map_err(|err| athena_error("StopQueryExecution", id, err))?;
+        self.send("StopQueryExecution", id, || {
+            self.client.stop_query_execution().query_execution_id(id).send()
+        })
+        .await?;
         Ok(())
     }
 
     /// One page of a finished query's results, `max_rows` at most (1000).
     pub async fn page(&self, id: &str, token: Option<String>, max_rows: i32) -> Result<ResultPage> {
         let output = self
-            .client
-            .get_query_results()
-            .query_execution_id(id)
-            .set_next_token(token)
-            .max_results(max_rows.clamp(1, MAX_PAGE_ROWS))
-            .send()
-            .await
-            .map_err(|err| athena_error("GetQueryResults", id, err))?;
+            .send("GetQueryResults", id, || {
+                self.client
+                    .get_query_results()
+                    .query_execution_id(id)
+                    .set_next_token(token.clone())
+                    .max_results(max_rows.clamp(1, MAX_PAGE_ROWS))
+                    .send()
+            })
+            .await?;
         Ok(to_page(output))
     }
 }
@@ -183,30 +215,39 @@ fn to_page(output: GetQueryResultsOutput) -> ResultPage {
 /// A failed request as the library's error: InvalidRequestException (an
 /// unknown id, a statement Athena refuses) is the caller's mistake; the
 /// rest is Athena failing.
-fn athena_error<E, R>(operation: &'static str, target: &str, err: SdkError<E, R>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    if err.code() == Some("InvalidRequestException") {
+fn athena_error(operation: &'static str, target: &str, failure: AwsFailure) -> Error {
+    if failure.code.as_deref() == Some("InvalidRequestException") {
         Error::AthenaRejected {
             operation,
             target: target.to_string(),
-            message: crate::error::full_message(&err),
+            message: failure.message_text(),
         }
     } else {
-        Error::Athena {
-            operation,
-            target: target.to_string(),
-            source: err.into(),
-        }
+        Error::athena(operation, target, failure)
     }
 }
 
+/// A client request token: 32 to 128 characters, new for each statement.
+fn request_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "glutil-{nanos:032x}-{:08x}-{:016x}",
+        std::process::id(),
+        jitter(u64::MAX)
+    )
+}
+
 fn missing(operation: &'static str, what: &str) -> Error {
-    Error::Athena {
+    Error::athena(
         operation,
-        target: String::new(),
-        source: format!("the answer holds no {what}").into(),
-    }
+        "",
+        AwsFailure::local(
+            FailureKind::Other,
+            "UnexpectedAnswer",
+            format!("the answer holds no {what}"),
+        ),
+    )
 }

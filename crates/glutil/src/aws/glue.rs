@@ -3,11 +3,13 @@
 //! tables of partitions (GetPartitions in parallel segments). The writes
 //! are in `aws::write`. Speaks the model's types; the SDK's stay in here.
 
-use aws_sdk_glue::error::SdkError;
+use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_glue::types::{Partition, PartitionValueList, Segment};
+use aws_smithy_runtime_api::http::Response;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::aws::batch::{backoff, ENTRY_RETRY_ROUNDS};
+use crate::aws::batch::backoff;
+use crate::aws::failure::{AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
 use crate::model::definition::{PartitionImage, StorageImage, TableImage};
 use crate::model::location::S3Location;
@@ -84,13 +86,53 @@ impl FromPartition for StoredPartition {
 pub struct Catalog {
     pub(super) glue: aws_sdk_glue::Client,
     pub(super) catalog_id: Option<String>,
+    pub(super) rounds: Rounds,
 }
 
 impl Catalog {
     /// A catalog over a Glue client; `catalog_id` is the owning account when
     /// it is not the caller's.
     pub fn new(glue: aws_sdk_glue::Client, catalog_id: Option<String>) -> Self {
-        Self { glue, catalog_id }
+        Self {
+            glue,
+            catalog_id,
+            rounds: Rounds::default(),
+        }
+    }
+
+    /// The same catalog, sending a request again in `rounds` while it fails
+    /// with errors that may pass.
+    pub fn with_rounds(self, rounds: Rounds) -> Self {
+        Self { rounds, ..self }
+    }
+
+    /// glutil's rounds for this catalog's requests.
+    pub fn rounds(&self) -> Rounds {
+        self.rounds
+    }
+
+    /// An SDK error as people read it, with the attempts the SDK made.
+    pub(super) fn failure<E>(&self, err: &SdkError<E, Response>) -> AwsFailure
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        AwsFailure::from_sdk(err, self.rounds.attempts_per_round)
+    }
+
+    /// Sends one request (`call` makes it), in rounds while it fails with
+    /// errors that may pass.
+    pub(super) async fn send<T, E, F, Fut>(&self, call: F) -> Result<T, AwsFailure>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SdkError<E, Response>>>,
+    {
+        self.rounds
+            .run(|| {
+                let sent = call();
+                async move { sent.await.map_err(|e| self.failure(&e)) }
+            })
+            .await
     }
 
     /// Reads a table and checks that its location is in S3. Tells an
@@ -120,24 +162,20 @@ impl Catalog {
     /// exist (one GetDatabase).
     pub async fn check_database(&self, database: &str) -> Result<()> {
         let lookup = self
-            .glue
-            .get_database()
-            .set_catalog_id(self.catalog_id.clone())
-            .name(database)
-            .send()
+            .send(|| {
+                self.glue
+                    .get_database()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .name(database)
+                    .send()
+            })
             .await;
         match lookup {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_entity_not_found_exception()) =>
-            {
-                Err(Error::DatabaseNotFound {
-                    database: database.to_string(),
-                })
-            }
-            Err(err) => Err(glue_error("GetDatabase", database.to_string(), err)),
+            Err(failure) if is_entity_not_found(&failure) => Err(Error::DatabaseNotFound {
+                database: database.to_string(),
+            }),
+            Err(failure) => Err(Error::glue("GetDatabase", database, failure)),
         }
     }
 
@@ -158,6 +196,11 @@ impl Catalog {
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// One BatchGetPartition chunk, asked again for the keys Glue leaves
+    /// unprocessed for as long as each round makes progress: Glue caps the
+    /// size of its answers, and on a wide table a round may return only a
+    /// fifth of the keys. It gives up after `--max-attempts` rounds in a
+    /// row that return nothing.
     async fn batch_get(
         &self,
         table: &impl TableName,
@@ -166,36 +209,47 @@ impl Catalog {
         let mut keys: Vec<PartitionValueList> =
             chunk.iter().map(|v| value_list(v.strings())).collect();
         let mut found = Vec::new();
-        for round in 0..=ENTRY_RETRY_ROUNDS {
-            if keys.is_empty() {
-                return Ok(found);
+        let mut idle_rounds = 0;
+        while !keys.is_empty() {
+            if idle_rounds > 0 {
+                tokio::time::sleep(backoff(idle_rounds)).await;
             }
-            if round > 0 {
-                tokio::time::sleep(backoff(round)).await;
-            }
+            let asked = keys.len();
             let output = self
-                .glue
-                .batch_get_partition()
-                .set_catalog_id(self.catalog_id.clone())
-                .database_name(table.database_name())
-                .table_name(table.table_name())
-                .set_partitions_to_get(Some(keys))
-                .send()
+                .send(|| {
+                    self.glue
+                        .batch_get_partition()
+                        .set_catalog_id(self.catalog_id.clone())
+                        .database_name(table.database_name())
+                        .table_name(table.table_name())
+                        .set_partitions_to_get(Some(keys.clone()))
+                        .send()
+                })
                 .await
-                .map_err(|e| glue_error("BatchGetPartition", table.qualified(), e))?;
+                .map_err(|f| Error::glue("BatchGetPartition", table.qualified(), f))?;
             found.extend(output.partitions().iter().map(PartitionImage::from));
             keys = output.unprocessed_keys().to_vec();
+            if keys.len() < asked {
+                idle_rounds = 0;
+            } else {
+                idle_rounds += 1;
+                if idle_rounds >= self.rounds.max {
+                    return Err(Error::glue(
+                        "BatchGetPartition",
+                        table.qualified(),
+                        AwsFailure::local(
+                            FailureKind::Retryable,
+                            "UnprocessedKeys",
+                            format!(
+                                "{} keys were still unprocessed after {idle_rounds} rounds in a row without progress",
+                                keys.len()
+                            ),
+                        ),
+                    ));
+                }
+            }
         }
-        Err(Error::Glue {
-            operation: "BatchGetPartition",
-            target: table.qualified(),
-            source: format!(
-                "{} keys were still unprocessed after {} rounds of retries",
-                keys.len(),
-                ENTRY_RETRY_ROUNDS
-            )
-            .into(),
-        })
+        Ok(found)
     }
 
     /// Reads every partition of a table with GetPartitions, following
@@ -225,10 +279,9 @@ impl Catalog {
         detail: Detail,
     ) -> Result<Vec<T>> {
         let first = self
-            .get_partitions(table, detail)
-            .send()
+            .send(|| self.get_partitions(table, detail).send())
             .await
-            .map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
+            .map_err(|f| Error::glue("GetPartitions", table.qualified(), f))?;
         if first.next_token().is_none() {
             return Ok(first
                 .partitions()
@@ -289,14 +342,21 @@ impl Catalog {
             .total_segments(total)
             .build()
             .expect("segment fields are set");
-        let mut pages = self
-            .get_partitions(table, detail)
-            .segment(segment)
-            .into_paginator()
-            .send();
+        // Page by page with the token kept here, not through the SDK's
+        // paginator, which ends at the first error: a page that failed
+        // every attempt is asked again with the same token.
+        let mut token: Option<String> = None;
         let mut partitions = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| glue_error("GetPartitions", table.qualified(), e))?;
+        loop {
+            let page = self
+                .send(|| {
+                    self.get_partitions(table, detail)
+                        .segment(segment.clone())
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|f| Error::glue("GetPartitions", table.qualified(), f))?;
             // Each page becomes model data at once: the SDK's structs (and
             // the page's body) are not kept.
             partitions.extend(
@@ -304,39 +364,49 @@ impl Catalog {
                     .iter()
                     .map(|p| T::from_partition(p, detail)),
             );
+            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                return Ok(partitions);
+            }
         }
-        Ok(partitions)
     }
 
     /// Every table of a database with its S3 location (if it has one).
     pub async fn tables(&self, database: &str) -> Result<Vec<TableEntry>> {
-        let mut pages = self
-            .glue
-            .get_tables()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(database)
-            .into_paginator()
-            .send();
+        let mut token: Option<String> = None;
         let mut tables = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| match e.as_service_error() {
-                Some(service) if service.is_entity_not_found_exception() => {
-                    Error::DatabaseNotFound {
-                        database: database.to_string(),
+        loop {
+            let page = self
+                .send(|| {
+                    self.glue
+                        .get_tables()
+                        .set_catalog_id(self.catalog_id.clone())
+                        .database_name(database)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|failure| {
+                    if is_entity_not_found(&failure) {
+                        Error::DatabaseNotFound {
+                            database: database.to_string(),
+                        }
+                    } else {
+                        Error::glue("GetTables", database, failure)
                     }
-                }
-                _ => glue_error("GetTables", database.to_string(), e),
-            })?;
-            tables.extend(page.table_list().iter().map(|t| {
-                TableEntry {
-                    name: t.name().to_string(),
-                    location: t
-                        .storage_descriptor()
-                        .and_then(|sd| sd.location())
-                        .and_then(|l| S3Location::parse(l).ok()),
-                    view: t.table_type() == Some("VIRTUAL_VIEW"),
-                }
+                })?;
+            tables.extend(page.table_list().iter().map(|t| TableEntry {
+                name: t.name().to_string(),
+                location: t
+                    .storage_descriptor()
+                    .and_then(|sd| sd.location())
+                    .and_then(|l| S3Location::parse(l).ok()),
+                view: t.table_type() == Some("VIRTUAL_VIEW"),
             }));
+            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
         }
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(tables)
@@ -346,26 +416,24 @@ impl Catalog {
     /// (an unknown database is an error).
     pub async fn table_definition(&self, database: &str, name: &str) -> Result<Option<TableImage>> {
         let response = self
-            .glue
-            .get_table()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(database)
-            .name(name)
-            .send()
+            .send(|| {
+                self.glue
+                    .get_table()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(database)
+                    .name(name)
+                    .send()
+            })
             .await;
         match response {
             Ok(output) => Ok(output.table().map(TableImage::from)),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_entity_not_found_exception()) =>
-            {
+            Err(failure) if is_entity_not_found(&failure) => {
                 match self.not_found(database, name).await {
                     Error::TableNotFound { .. } => Ok(None),
                     other => Err(other),
                 }
             }
-            Err(err) => Err(glue_error("GetTable", format!("{database}.{name}"), err)),
+            Err(failure) => Err(Error::glue("GetTable", format!("{database}.{name}"), failure)),
         }
     }
 }
@@ -431,20 +499,9 @@ pub(super) fn value_list(values: Vec<String>) -> PartitionValueList {
         .expect("values are set")
 }
 
-pub(super) fn glue_error<E, R>(
-    operation: &'static str,
-    target: String,
-    err: SdkError<E, R>,
-) -> Error
-where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    Error::Glue {
-        operation,
-        target,
-        source: Box::new(err),
-    }
+/// Glue's answer for a database or table that does not exist.
+pub(super) fn is_entity_not_found(failure: &AwsFailure) -> bool {
+    failure.code.as_deref() == Some("EntityNotFoundException")
 }
 
 #[cfg(test)]
@@ -497,7 +554,10 @@ mod tests {
             chain.push_str(&format!(": {cause}"));
             source = cause.source();
         }
-        assert!(chain.contains("GetTable on `db.t`"), "{chain}");
+        assert!(
+            chain.starts_with("Glue GetTable on db.t failed: AccessDeniedException: User: arn:aws:iam::1:user/x is not authorized"),
+            "{chain}"
+        );
         assert!(chain.contains("not authorized"), "{chain}");
     }
 

@@ -9,11 +9,15 @@ pub mod budget;
 pub mod client;
 pub mod convert;
 pub mod debug;
+pub mod failure;
 pub mod glue;
 pub mod s3;
 pub mod write;
 
 pub use athena::{Athena, QueryContext};
-pub use client::{Aws, AwsOptions, ClientSettings, DEFAULT_MAX_ATTEMPTS};
+pub use client::{
+    Aws, AwsOptions, ClientSettings, Notes, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
+};
+pub use failure::{AwsFailure, FailureKind, Rounds};
 pub use glue::{Catalog, Detail};
 pub use s3::Bucket;

@@ -3,14 +3,14 @@
 //! per-entry errors, retries, Ctrl-C between batches), and single table
 //! creates and updates.
 
-use aws_sdk_glue::error::{DisplayErrorContext, SdkError};
 use aws_sdk_glue::types::{
     BatchUpdatePartitionRequestEntry, ErrorDetail, PartitionError, PartitionInput,
 };
 
 use crate::aws::batch::{write_in_batches, BatchRule};
-use crate::aws::glue::{glue_error, value_list, Catalog};
-use crate::error::Result;
+use crate::aws::failure::FailureKind;
+use crate::aws::glue::{value_list, Catalog};
+use crate::error::{Error, Result};
 use crate::model::definition::{PartitionImage, TableImage};
 use crate::model::outcome::{Failure, Outcome};
 use crate::model::partition::DiscoveredPartition;
@@ -21,22 +21,26 @@ use crate::progress::Progress;
 /// BatchCreatePartition takes at most 100 partitions per request; a
 /// partition that already exists was made by someone else.
 const CREATE: BatchRule = BatchRule {
+    operation: "BatchCreatePartition",
     size: 100,
     already_done: Some("AlreadyExistsException"),
 };
 /// BatchUpdatePartition takes at most 100 entries per request.
 const UPDATE: BatchRule = BatchRule {
+    operation: "BatchUpdatePartition",
     size: 100,
     already_done: None,
 };
 /// BatchDeletePartition takes at most 25 partitions per request; one that
 /// is gone already needs no delete.
 const DELETE: BatchRule = BatchRule {
+    operation: "BatchDeletePartition",
     size: 25,
     already_done: Some("EntityNotFoundException"),
 };
 /// BatchDeleteTable takes at most 100 names per request.
 const DELETE_TABLES: BatchRule = BatchRule {
+    operation: "BatchDeleteTable",
     size: 100,
     already_done: Some("EntityNotFoundException"),
 };
@@ -103,6 +107,7 @@ impl Catalog {
             values_of,
             CREATE,
             concurrency,
+            self.rounds,
             progress,
             |batch| async move {
                 let inputs = batch.into_iter().map(input_of).collect();
@@ -115,7 +120,7 @@ impl Catalog {
                     .set_partition_input_list(Some(inputs))
                     .send()
                     .await
-                    .map_err(request_failed)?;
+                    .map_err(|e| self.failure(&e))?;
                 Ok(partition_failures(output.errors()))
             },
         )
@@ -138,6 +143,7 @@ impl Catalog {
             Values::clone,
             DELETE,
             concurrency,
+            self.rounds,
             progress,
             |batch| async move {
                 let keys = batch.iter().map(|v| value_list(v.to_vec())).collect();
@@ -150,7 +156,7 @@ impl Catalog {
                     .set_partitions_to_delete(Some(keys))
                     .send()
                     .await
-                    .map_err(request_failed)?;
+                    .map_err(|e| self.failure(&e))?;
                 Ok(partition_failures(output.errors()))
             },
         )
@@ -173,6 +179,7 @@ impl Catalog {
             |p| Values::from(p.values.as_slice()),
             UPDATE,
             concurrency,
+            self.rounds,
             progress,
             |batch| async move {
                 let entries = batch
@@ -194,7 +201,7 @@ impl Catalog {
                     .set_entries(Some(entries))
                     .send()
                     .await
-                    .map_err(request_failed)?;
+                    .map_err(|e| self.failure(&e))?;
                 Ok(output
                     .errors()
                     .iter()
@@ -207,42 +214,74 @@ impl Catalog {
 
     /// Creates a table; one that exists already counts as created.
     pub async fn create_table(&self, database: &str, table: &TableImage) -> Result<()> {
-        match self
-            .glue
-            .create_table()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(database)
-            .table_input(table.to_input())
-            .send()
-            .await
-        {
+        let created = self
+            .send(|| {
+                self.glue
+                    .create_table()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(database)
+                    .table_input(table.to_input())
+                    .send()
+            })
+            .await;
+        match created {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_already_exists_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(glue_error(
+            Err(failure) if failure.code.as_deref() == Some("AlreadyExistsException") => Ok(()),
+            Err(failure) => Err(Error::glue(
                 "CreateTable",
                 format!("{database}.{}", table.name),
-                err,
+                failure,
             )),
         }
     }
 
-    /// Replaces a table's definition.
-    pub async fn update_table(&self, database: &str, table: &TableImage) -> Result<()> {
-        self.glue
-            .update_table()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(database)
-            .table_input(table.to_input())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|err| glue_error("UpdateTable", format!("{database}.{}", table.name), err))
+    /// Replaces a table's definition, only if the table is still at
+    /// `version` (the `VersionId` glutil read; `None` sends none, for a
+    /// table read without one). A change someone else made since then
+    /// (a crawler, another run) makes Glue refuse the update with
+    /// ConcurrentModificationException, which is [`Error::TableChanged`]:
+    /// it is never overwritten.
+    pub async fn update_table(
+        &self,
+        database: &str,
+        table: &TableImage,
+        version: Option<&str>,
+    ) -> Result<()> {
+        let qualified = format!("{database}.{}", table.name);
+        let updated = self
+            .rounds
+            .run(|| {
+                let sent = self
+                    .glue
+                    .update_table()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(database)
+                    .table_input(table.to_input())
+                    .set_version_id(version.map(str::to_string))
+                    .send();
+                async move {
+                    sent.await.map_err(|e| {
+                        let mut failure = self.failure(&e);
+                        // With a version, a concurrent change will not pass
+                        // by asking again: it is a conflict.
+                        if version.is_some() && is_concurrent_change(&failure) {
+                            failure.kind = FailureKind::Other;
+                        }
+                        failure
+                    })
+                }
+            })
+            .await;
+        match updated {
+            Ok(_) => Ok(()),
+            Err(failure) if version.is_some() && is_concurrent_change(&failure) => {
+                Err(Error::TableChanged {
+                    table: qualified,
+                    version: version.unwrap_or_default().to_string(),
+                })
+            }
+            Err(failure) => Err(Error::glue("UpdateTable", qualified, failure)),
+        }
     }
 
     /// Deletes tables with BatchDeleteTable, 100 names per request, through
@@ -261,6 +300,7 @@ impl Catalog {
             |name| Values::new([name]),
             DELETE_TABLES,
             concurrency,
+            self.rounds,
             progress,
             |batch| async move {
                 let names = batch.into_iter().cloned().collect();
@@ -272,7 +312,7 @@ impl Catalog {
                     .set_tables_to_delete(Some(names))
                     .send()
                     .await
-                    .map_err(request_failed)?;
+                    .map_err(|e| self.failure(&e))?;
                 Ok(output
                     .errors()
                     .iter()
@@ -295,13 +335,8 @@ impl Catalog {
     }
 }
 
-/// A whole batch request's failure, for every entry in it.
-fn request_failed<E, R>(err: SdkError<E, R>) -> String
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    DisplayErrorContext(&err).to_string()
+fn is_concurrent_change(failure: &crate::aws::failure::AwsFailure) -> bool {
+    failure.code.as_deref() == Some("ConcurrentModificationException")
 }
 
 /// The per-entry errors of BatchCreatePartition and BatchDeletePartition.

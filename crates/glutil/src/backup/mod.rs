@@ -111,6 +111,16 @@ pub enum Entry {
         /// The table as Glue returned it.
         table: TableImage,
     },
+    /// A table about to be updated, as read again after Glue refused the
+    /// first update because someone else had changed the table: what the
+    /// table was just before glutil's write. It replaces the table's
+    /// earlier `update_table` entry.
+    RereadTable {
+        /// Its database.
+        database: String,
+        /// The table as Glue returned it the second time.
+        table: TableImage,
+    },
     /// A table about to be created, as it will be.
     CreateTable {
         /// Its database.
@@ -290,6 +300,26 @@ impl BackupWriter {
         let entries = self.sync()?;
         Ok((self.path, entries))
     }
+}
+
+/// Appends one entry to a backup written earlier in this run and syncs it:
+/// for a change planned again after a concurrent update.
+pub fn append_to_backup(path: &Path, entry: &Entry) -> Result<()> {
+    let failed = |source: std::io::Error| Error::BackupWrite {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(failed)?;
+    let mut writer = BackupWriter {
+        path: path.to_path_buf(),
+        file: BufWriter::new(file),
+        entries: 0,
+    };
+    writer.record(entry)?;
+    writer.sync().map(|_| ())
 }
 
 /// Writes a whole backup: header, entries, flush and sync.

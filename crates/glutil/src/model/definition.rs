@@ -413,6 +413,56 @@ impl TableImage {
         }
     }
 
+    /// What differs in `other`'s definition, in the catalog's words
+    /// (`columns`, `location`, `parameter classification`, ...): what
+    /// someone else changed between two reads. Glue's own fields (times,
+    /// version) are not compared.
+    pub fn changed_fields(&self, other: &TableImage) -> Vec<String> {
+        let mut changed = Vec::new();
+        let mut note = |differs: bool, what: &str| {
+            if differs {
+                changed.push(what.to_string());
+            }
+        };
+        note(self.description != other.description, "description");
+        note(self.owner != other.owner, "owner");
+        note(self.retention != other.retention, "retention");
+        note(self.table_type != other.table_type, "table type");
+        note(
+            self.view_original_text != other.view_original_text
+                || self.view_expanded_text != other.view_expanded_text,
+            "view text",
+        );
+        let keys = |t: &TableImage| t.partition_keys.clone().unwrap_or_default();
+        note(keys(self) != keys(other), "partition keys");
+        let mut mine = self.storage_descriptor.clone().unwrap_or_default();
+        let mut theirs = other.storage_descriptor.clone().unwrap_or_default();
+        mine.normalise();
+        theirs.normalise();
+        note(mine.columns != theirs.columns, "columns");
+        note(mine.location != theirs.location, "location");
+        note(
+            (&mine.input_format, &mine.output_format, &mine.serde_info)
+                != (&theirs.input_format, &theirs.output_format, &theirs.serde_info),
+            "formats or SerDe",
+        );
+        mine.columns = theirs.columns.clone();
+        mine.location = theirs.location.clone();
+        mine.input_format = theirs.input_format.clone();
+        mine.output_format = theirs.output_format.clone();
+        mine.serde_info = theirs.serde_info.clone();
+        note(mine != theirs, "other storage fields");
+        let empty = BTreeMap::new();
+        let (a, b) = (
+            self.parameters.as_ref().unwrap_or(&empty),
+            other.parameters.as_ref().unwrap_or(&empty),
+        );
+        for key in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+            note(a.get(key) != b.get(key), &format!("parameter {key}"));
+        }
+        changed
+    }
+
     /// True when the two define the same table (the fields `TableInput`
     /// sets, absent lists and maps equal to empty ones).
     pub fn same_definition(&self, other: &TableImage) -> bool {

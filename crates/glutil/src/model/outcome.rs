@@ -57,8 +57,52 @@ pub struct Outcome {
     pub already_done: u64,
     /// Items that could not be changed, sorted.
     pub failed: Vec<Failure>,
-    /// Items never sent because the run was stopped (Ctrl-C).
+    /// Items never sent because the run was stopped (Ctrl-C), or because
+    /// an error stopped the write ([`Outcome::stopped`]).
     pub not_attempted: u64,
+    /// Why the write stopped before sending everything, when an error
+    /// doomed every later request (credentials, access, the table gone, a
+    /// quota).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
+    /// Tables someone else changed between glutil's read and its update,
+    /// with what they changed: each was read again and planned again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed_by_others: Vec<(String, Vec<String>)>,
+}
+
+/// Why a write stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// AWS refused the credentials: every request would fail.
+    Credentials,
+    /// Not allowed: every write of this kind would fail.
+    AccessDenied,
+    /// The table (or database) is gone.
+    NotFound,
+    /// An account quota is used up.
+    Quota,
+}
+
+/// The error that stopped a write, in AWS's words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Stopped {
+    /// What kind of stop.
+    pub reason: StopReason,
+    /// The API operation refused.
+    pub operation: String,
+    /// AWS's error code.
+    pub code: String,
+    /// AWS's message (it names the action and resource for AccessDenied).
+    pub message: String,
+}
+
+impl std::fmt::Display for Stopped {
+    /// `stopped: AccessDeniedException on BatchCreatePartition: User ...`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} on {}: {}", self.code, self.operation, self.message)
+    }
 }
 
 impl Outcome {
@@ -68,5 +112,9 @@ impl Outcome {
         self.already_done += other.already_done;
         self.failed.extend(other.failed);
         self.not_attempted += other.not_attempted;
+        if self.stopped.is_none() {
+            self.stopped = other.stopped;
+        }
+        self.changed_by_others.extend(other.changed_by_others);
     }
 }

@@ -499,33 +499,48 @@ pub struct FolderStyle {
     pub base: S3Location,
     /// Hive folders (`year=2024/`) or plain ones (`2024/`).
     pub hive: bool,
+    /// The style was learned from a partition under the table's location;
+    /// false when none lies there and the table's location was used with
+    /// the style of partitions elsewhere (or Hive folders).
+    pub from_table_partitions: bool,
 }
 
 impl FolderStyle {
-    /// Learns the style from a partition's values and location; the
-    /// table's location with Hive folders when none fits.
-    pub fn learn(
+    /// Learns the style from the first partition (values and location)
+    /// that lies under the table's location and whose folders spell its
+    /// values. A partition elsewhere (an archive bucket) never sets the
+    /// base: the table's location is where new data lands, and where the
+    /// partitioner looks. With none under the table's location the base is
+    /// the table's location, in the style of a partition elsewhere, or Hive
+    /// folders.
+    pub fn learn<'a>(
         table_location: &S3Location,
         key_names: &[String],
-        sample: Option<(&[String], &S3Location)>,
+        samples: impl IntoIterator<Item = (&'a [String], &'a S3Location)>,
     ) -> Self {
-        let fallback = Self {
-            base: table_location.clone(),
-            hive: true,
-        };
-        let Some((values, location)) = sample else {
-            return fallback;
-        };
-        for hive in [true, false] {
-            let tail = relative_path(key_names, values, hive);
-            if let Some(base) = location.prefix().strip_suffix(&tail) {
-                return Self {
-                    base: location.with_prefix(base),
-                    hive,
+        let mut style_elsewhere = None;
+        for (values, location) in samples {
+            for hive in [true, false] {
+                let tail = relative_path(key_names, values, hive);
+                let Some(base) = location.prefix().strip_suffix(&tail) else {
+                    continue;
                 };
+                let base = location.with_prefix(base);
+                if base.is_under(table_location) {
+                    return Self {
+                        base,
+                        hive,
+                        from_table_partitions: true,
+                    };
+                }
+                style_elsewhere.get_or_insert(hive);
             }
         }
-        fallback
+        Self {
+            base: table_location.clone(),
+            hive: style_elsewhere.unwrap_or(true),
+            from_table_partitions: false,
+        }
     }
 
     /// The folder for a partition's values.
@@ -689,17 +704,34 @@ mod tests {
     }
 
     #[test]
-    fn folders_follow_the_style_of_an_existing_partition() {
+    fn folders_follow_the_partitions_under_the_table_location_never_one_elsewhere() {
         let table = S3Location::parse("s3://b/t/").unwrap();
         let names = v(&["year", "month"]);
-        let moved = S3Location::parse("s3://other/x/2024/01/").unwrap();
-        let style = FolderStyle::learn(&table, &names, Some((&v(&["2024", "01"]), &moved)));
+        let archived = S3Location::parse("s3://archive/x/year=2023/month=01/").unwrap();
+        let here = S3Location::parse("s3://b/t/data/2024/01/").unwrap();
+        let (old, new) = (v(&["2023", "01"]), v(&["2024", "01"]));
+        let style = FolderStyle::learn(&table, &names, [(&old[..], &archived), (&new[..], &here)]);
         assert!(!style.hive);
+        assert!(style.from_table_partitions);
         assert_eq!(
             style.folder(&names, &v(&["2024", "02"])).to_string(),
-            "s3://other/x/2024/02/"
+            "s3://b/t/data/2024/02/"
         );
-        let hive = FolderStyle::learn(&table, &names, None);
+        // Only a partition elsewhere: the table's location, in its style.
+        let elsewhere = FolderStyle::learn(&table, &names, [(&old[..], &archived)]);
+        assert!(!elsewhere.from_table_partitions);
+        assert!(elsewhere.hive);
+        assert_eq!(
+            elsewhere.folder(&names, &v(&["2024", "02"])).to_string(),
+            "s3://b/t/year=2024/month=02/"
+        );
+        let flat_elsewhere = S3Location::parse("s3://archive/x/2023/01/").unwrap();
+        let flat = FolderStyle::learn(&table, &names, [(&old[..], &flat_elsewhere)]);
+        assert_eq!(
+            flat.folder(&names, &v(&["2024", "02"])).to_string(),
+            "s3://b/t/2024/02/"
+        );
+        let hive = FolderStyle::learn(&table, &names, []);
         assert_eq!(
             hive.folder(&v(&["dt"]), &v(&["2024-01-01 05:00"]))
                 .to_string(),

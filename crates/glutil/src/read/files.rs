@@ -26,16 +26,19 @@ pub struct FileLayout {
 }
 
 impl FileLayout {
-    /// The files whose footers to read: the last file (in key order) of
-    /// each folder, or every file when `all` or when there are no
-    /// partition folders.
-    pub fn sample(&self, all: bool) -> Vec<&Object> {
+    /// The files whose footers to read, as groups of candidates: the
+    /// last file (in key order) of each folder, then the ones before it,
+    /// or every file alone when `all` or when there are no partition
+    /// folders. [`read_footers`] reads the first candidate of each group it
+    /// can: an archived file (Glacier, Deep Archive, an Intelligent-Tiering
+    /// archive tier) is data, but cannot be read until restored.
+    pub fn sample(&self, all: bool) -> Vec<Vec<&Object>> {
         if all || self.levels.is_empty() {
-            return self.folders.values().flatten().collect();
+            return self.folders.values().flatten().map(|f| vec![f]).collect();
         }
         self.folders
             .values()
-            .filter_map(|files| files.last())
+            .map(|files| files.iter().rev().collect())
             .collect()
     }
 
@@ -137,6 +140,7 @@ fn level_keys(
 pub async fn list_all(bucket: &Bucket, prefix: &S3Location) -> Result<Vec<Object>> {
     let mut pages = bucket.pages(&ListRequest {
         prefix: prefix.prefix().to_string(),
+        restore_status: true,
         ..ListRequest::default()
     });
     let mut objects = Vec::new();
@@ -159,66 +163,104 @@ pub struct Footers {
     pub schemas: Vec<(String, FileSchema)>,
     /// Files that turned out not to be Parquet: URL and why.
     pub not_parquet: Vec<(String, &'static str)>,
+    /// Archived files passed over for another of their folder: URL and
+    /// storage class (`GLACIER`, `DEEP_ARCHIVE`, or `archived` when only
+    /// the GET told).
+    pub archived: Vec<(String, String)>,
     /// Bytes read from S3.
     pub bytes_read: u64,
     /// GET requests sent.
     pub requests: u64,
 }
 
-/// Reads the footers of `files`, `concurrency` at once: one ranged GET of
-/// the last 64 KiB each, and a second only for a footer larger than that.
-/// A corrupt or truncated footer is an error naming the file.
+/// What reading one group of candidates gave.
+type GroupRead = (
+    Option<(String, std::result::Result<FileSchema, &'static str>)>,
+    Vec<(String, String)>,
+);
+
+/// Reads one footer for each group of `candidates`, `concurrency` groups
+/// at once: one ranged GET of the last 64 KiB, and a second only for a
+/// footer larger than that. An archived file is passed over for the next
+/// candidate of its group; a corrupt or truncated footer is an error naming
+/// the file.
 pub async fn read_footers(
     bucket: &Bucket,
-    files: &[&Object],
+    candidates: &[Vec<&Object>],
     concurrency: usize,
 ) -> Result<Footers> {
     let bytes_read = AtomicU64::new(0);
     let requests = AtomicU64::new(0);
-    let read = |object: &Object| {
-        let (bytes_read, requests) = (&bytes_read, &requests);
-        let key = object.key.clone();
-        async move {
-            let url = format!("s3://{}/{key}", bucket.name());
-            let mut want = FIRST_READ;
-            loop {
-                let (tail, size) = bucket.tail(&key, want).await?;
-                requests.fetch_add(1, Ordering::Relaxed);
-                bytes_read.fetch_add(tail.len() as u64, Ordering::Relaxed);
-                match read_footer(&tail, size) {
-                    Ok(Footer::Schema(schema)) => return Ok((url, Ok(schema))),
-                    Ok(Footer::NotParquet(why)) => return Ok((url, Err(why))),
-                    Ok(Footer::NeedsBytes(n)) if n > want => want = n,
-                    // S3 gave fewer bytes than asked for: a file problem
-                    // (exit 1), like a corrupt footer, not bad input.
-                    Ok(Footer::NeedsBytes(_)) => {
-                        return Err(Error::CorruptFile {
-                            file: url,
-                            problem: "its footer could not be read whole".into(),
-                        })
-                    }
-                    Err(problem) => return Err(Error::CorruptFile { file: url, problem }),
+    let counters = (&bytes_read, &requests);
+    let results: Vec<GroupRead> = stream::iter(candidates.iter().map(|group| async move {
+        let mut passed_over = Vec::new();
+        for object in group {
+            let url = format!("s3://{}/{}", bucket.name(), object.key);
+            if let Some(class) = &object.archived {
+                passed_over.push((url, class.to_string()));
+                continue;
+            }
+            match read_one(bucket, &object.key, &url, counters).await {
+                Err(err) if err.is_archived_object() => {
+                    passed_over.push((url, "archived".to_string()));
                 }
+                Err(err) => return Err(err),
+                Ok(read) => return Ok((Some((url, read)), passed_over)),
             }
         }
-    };
-    let results: Vec<(String, std::result::Result<FileSchema, &'static str>)> =
-        stream::iter(files.iter().map(|f| read(f)))
-            .buffered(concurrency.max(1))
-            .try_collect()
-            .await?;
+        Ok((None, passed_over))
+    }))
+    .buffered(concurrency.max(1))
+    .try_collect()
+    .await?;
     let mut footers = Footers {
         bytes_read: bytes_read.load(Ordering::Relaxed),
         requests: requests.load(Ordering::Relaxed),
         ..Footers::default()
     };
-    for (url, result) in results {
-        match result {
-            Ok(schema) => footers.schemas.push((url, schema)),
-            Err(why) => footers.not_parquet.push((url, why)),
+    for (read, passed_over) in results {
+        footers.archived.extend(passed_over);
+        match read {
+            Some((url, Ok(schema))) => footers.schemas.push((url, schema)),
+            Some((url, Err(why))) => footers.not_parquet.push((url, why)),
+            None => {}
         }
     }
     Ok(footers)
+}
+
+/// One file's footer: its schema, or why it is not Parquet.
+async fn read_one(
+    bucket: &Bucket,
+    key: &str,
+    url: &str,
+    (bytes_read, requests): (&AtomicU64, &AtomicU64),
+) -> Result<std::result::Result<FileSchema, &'static str>> {
+    let mut want = FIRST_READ;
+    loop {
+        let (tail, size) = bucket.tail(key, want).await?;
+        requests.fetch_add(1, Ordering::Relaxed);
+        bytes_read.fetch_add(tail.len() as u64, Ordering::Relaxed);
+        match read_footer(&tail, size) {
+            Ok(Footer::Schema(schema)) => return Ok(Ok(schema)),
+            Ok(Footer::NotParquet(why)) => return Ok(Err(why)),
+            Ok(Footer::NeedsBytes(n)) if n > want => want = n,
+            // S3 gave fewer bytes than asked for: a file problem (exit 1),
+            // like a corrupt footer, not bad input.
+            Ok(Footer::NeedsBytes(_)) => {
+                return Err(Error::CorruptFile {
+                    file: url.to_string(),
+                    problem: "its footer could not be read whole".into(),
+                })
+            }
+            Err(problem) => {
+                return Err(Error::CorruptFile {
+                    file: url.to_string(),
+                    problem,
+                })
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -227,10 +269,7 @@ mod tests {
 
     fn objects(keys: &[&str]) -> Vec<Object> {
         keys.iter()
-            .map(|k| Object {
-                key: k.to_string(),
-                size: if k.ends_with('/') { 0 } else { 100 },
-            })
+            .map(|k| Object::new(*k, if k.ends_with('/') { 0 } else { 100 }))
             .collect()
     }
 
@@ -258,7 +297,7 @@ mod tests {
         let sample: Vec<&str> = layout
             .sample(false)
             .iter()
-            .map(|o| o.key.as_str())
+            .map(|group| group[0].key.as_str())
             .collect();
         assert_eq!(
             sample,

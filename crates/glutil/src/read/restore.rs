@@ -83,6 +83,12 @@ impl Wants {
                     wants.tables.entry(id).or_insert(want);
                     continue;
                 }
+                Entry::RereadTable { database, table } => {
+                    let id = TableId::new(database, &table.name);
+                    let want = TableWant::Present(Box::new(table.clone()));
+                    wants.tables.insert(id, want);
+                    continue;
+                }
                 Entry::CreateTable { database, table } => {
                     let id = TableId::new(database, &table.name);
                     wants.tables.entry(id).or_insert(TableWant::Absent);
