@@ -193,11 +193,11 @@ mod tests {
         let aws = anyhow::Error::new(glutil::Error::Glue {
             operation: "GetTable",
             target: "db.t".into(),
-            failure: glutil::aws::AwsFailure::local(
+            failure: Box::new(glutil::aws::AwsFailure::local(
                 glutil::aws::FailureKind::Retryable,
                 "ThrottlingException",
                 "Rate exceeded",
-            ),
+            )),
         });
         assert_eq!(exit_code_for(&aws), EXIT_FAILURE);
     }

@@ -363,9 +363,13 @@ pub fn stop_warning(stopped: &Stopped, not_attempted: u64) -> (String, u8) {
         );
     }
     let fix = match stopped.reason {
-        StopReason::AccessDenied => "grant that action on that resource, then run again: a rerun sends only what is left",
+        StopReason::AccessDenied => {
+            "grant that action on that resource, then run again: a rerun sends only what is left"
+        }
         StopReason::NotFound => "the table or database is gone: check who dropped it",
-        StopReason::Quota => "raise the quota (Service Quotas) or delete what is no longer needed, then run again",
+        StopReason::Quota => {
+            "raise the quota (Service Quotas) or delete what is no longer needed, then run again"
+        }
         StopReason::Credentials => "",
     };
     (

@@ -14,6 +14,7 @@ mod many;
 mod partitioner;
 mod query;
 mod quilt;
+mod real_aws;
 mod repair;
 mod restore;
 mod walk;

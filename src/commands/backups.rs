@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use glutil::backup::catalog::{list_backups, older_than, BackupSummary};
 
-use crate::args::OutputFormat;
 use crate::args::parse_duration;
+use crate::args::OutputFormat;
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
 
 /// Lists or prunes backup files.

@@ -545,7 +545,9 @@ impl CreateTable {
                 .map(|(url, why)| format!("skipped {url}: {why}")),
         );
         always.extend(plan.footers.archived.iter().map(|(url, class)| {
-            format!("skipped {url}: archived ({class}), not restored; read another file of its folder")
+            format!(
+                "skipped {url}: archived ({class}), not restored; read another file of its folder"
+            )
         }));
         if let Some(changed) = &run.outcome.changed_by_others {
             always.push(changed_by_others_line(

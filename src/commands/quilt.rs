@@ -244,9 +244,7 @@ impl Job for QuiltTables {
                     .create_table(&self.database, &object.wanted)
                     .await
                     .map(|()| true),
-                Action::Update => {
-                    self.update(object, session, &mut outcome).await
-                }
+                Action::Update => self.update(object, session, &mut outcome).await,
                 _ => continue,
             };
             match written {

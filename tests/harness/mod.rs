@@ -486,6 +486,35 @@ pub fn backup_path(name: &str) -> String {
 }
 
 /// A command for a binary, set up for a server with test credentials.
+pub fn command_at(endpoint: &str, binary: &str, args: &[&str]) -> Command {
+    command(endpoint, binary, args)
+}
+
+/// Bytes as standard base64, for the lab's `body_b64` seeds.
+pub fn base64(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(DIGITS[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A table's parameters on a lab, or null when it does not exist.
+pub fn lab_table_parameters(lab: &Lab, database: &str, table: &str) -> serde_json::Value {
+    lab.call(
+        &format!("/_lab/table_parameters?database={database}&table={table}"),
+        None,
+    )
+}
+
 fn command(endpoint: &str, binary: &str, args: &[&str]) -> Command {
     let mut command = Command::new(binary);
     command

@@ -74,7 +74,7 @@ pub enum Error {
         /// The key or key prefix.
         prefix: String,
         /// What AWS answered.
-        failure: AwsFailure,
+        failure: Box<AwsFailure>,
     },
     /// A Glue request failed (after its retries, when it may have passed).
     #[error("Glue {operation} on {target} failed{}: {failure}", failure.after())]
@@ -84,7 +84,7 @@ pub enum Error {
         /// `database` or `database.table`.
         target: String,
         /// What AWS answered.
-        failure: AwsFailure,
+        failure: Box<AwsFailure>,
     },
     /// An Athena request failed (after its retries, when it may have
     /// passed).
@@ -95,7 +95,7 @@ pub enum Error {
         /// The query execution id, or what was sent.
         target: String,
         /// What AWS answered.
-        failure: AwsFailure,
+        failure: Box<AwsFailure>,
     },
     /// AWS refused the credentials (expired, invalid): every request would
     /// fail, so the run stops. Nothing more was sent.
@@ -106,7 +106,7 @@ pub enum Error {
         /// The operation refused.
         operation: &'static str,
         /// What AWS answered.
-        failure: AwsFailure,
+        failure: Box<AwsFailure>,
     },
     /// No source of credentials had any (environment, profile, SSO, the
     /// instance or container role).
@@ -236,13 +236,13 @@ impl Error {
             return Error::Credentials {
                 service: "Glue",
                 operation,
-                failure,
+                failure: Box::new(failure),
             };
         }
         Error::Glue {
             operation,
             target: target.into(),
-            failure,
+            failure: Box::new(failure),
         }
     }
 
@@ -257,14 +257,14 @@ impl Error {
             return Error::Credentials {
                 service: "S3",
                 operation,
-                failure,
+                failure: Box::new(failure),
             };
         }
         Error::S3 {
             operation,
             bucket: bucket.into(),
             prefix: prefix.into(),
-            failure,
+            failure: Box::new(failure),
         }
     }
 
@@ -274,13 +274,13 @@ impl Error {
             return Error::Credentials {
                 service: "Athena",
                 operation,
-                failure,
+                failure: Box::new(failure),
             };
         }
         Error::Athena {
             operation,
             target: target.into(),
-            failure,
+            failure: Box::new(failure),
         }
     }
 }

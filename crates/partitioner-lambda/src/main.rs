@@ -34,8 +34,8 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let sdk = Arc::clone(&sdk);
         async move {
-            let deadline = std::time::UNIX_EPOCH
-                + std::time::Duration::from_millis(event.context.deadline);
+            let deadline =
+                std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
             let summary = handle_until(&event.payload, &sdk, concurrency, Some(deadline)).await?;
             Ok::<_, Error>(summary.into_result()?)
         }

@@ -9,9 +9,9 @@
 //! makes all those attempts start one query, not several.
 
 use aws_sdk_athena::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_runtime_api::http::Response;
 use aws_sdk_athena::operation::get_query_results::GetQueryResultsOutput;
 use aws_sdk_athena::types::{QueryExecution, QueryExecutionContext, ResultConfiguration};
+use aws_smithy_runtime_api::http::Response;
 
 use crate::aws::failure::{jitter, AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
@@ -107,7 +107,10 @@ impl Athena {
     pub async fn status(&self, id: &str) -> Result<QueryStatus> {
         let output = self
             .send("GetQueryExecution", id, || {
-                self.client.get_query_execution().query_execution_id(id).send()
+                self.client
+                    .get_query_execution()
+                    .query_execution_id(id)
+                    .send()
             })
             .await?;
         let execution = output
@@ -120,7 +123,10 @@ impl Athena {
     /// not an error.
     pub async fn stop(&self, id: &str) -> Result<()> {
         self.send("StopQueryExecution", id, || {
-            self.client.stop_query_execution().query_execution_id(id).send()
+            self.client
+                .stop_query_execution()
+                .query_execution_id(id)
+                .send()
         })
         .await?;
         Ok(())

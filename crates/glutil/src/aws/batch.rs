@@ -215,7 +215,10 @@ impl<K, F> Batch<'_, K, F> {
     {
         let operation = self.rule.operation;
         let message = if attempts > 1 {
-            format!("{} ({operation}, {attempts} attempts)", failure.message_text())
+            format!(
+                "{} ({operation}, {attempts} attempts)",
+                failure.message_text()
+            )
         } else {
             format!("{} ({operation})", failure.message_text())
         };

@@ -547,7 +547,10 @@ mod tests {
             Some("http://127.0.0.1:5000")
         );
         assert_eq!(aws.glue.config().region().unwrap().as_ref(), "eu-west-1");
-        assert_eq!(aws.s3.default_client().config().region().unwrap().as_ref(), "eu-west-1");
+        assert_eq!(
+            aws.s3.default_client().config().region().unwrap().as_ref(),
+            "eu-west-1"
+        );
     }
 
     #[test]
@@ -576,14 +579,23 @@ mod tests {
             ..Default::default()
         };
         let aws = Aws::from_sdk_config(&options, &sdk(Some("us-east-1"), None)).unwrap();
-        assert_eq!(aws.s3.default_client().config().retry_config().unwrap().max_attempts(), 25);
+        assert_eq!(
+            aws.s3
+                .default_client()
+                .config()
+                .retry_config()
+                .unwrap()
+                .max_attempts(),
+            25
+        );
         assert_eq!(aws.glue.config().retry_config().unwrap().max_attempts(), 25);
     }
 
     #[test]
     fn a_configured_max_attempts_applies_unless_the_flag_is_given() {
         let region = sdk(Some("us-east-1"), None);
-        let from_profile = ClientSettings::resolve(&AwsOptions::default(), &region, Some(4)).unwrap();
+        let from_profile =
+            ClientSettings::resolve(&AwsOptions::default(), &region, Some(4)).unwrap();
         assert_eq!(from_profile.max_attempts, 4);
         let flag = AwsOptions {
             max_attempts: Some(7),
@@ -648,7 +660,9 @@ mod tests {
             attempt_timeout: Some(Duration::ZERO),
             ..Default::default()
         };
-        assert!(Aws::from_sdk_config(&zero, &loaded).unwrap_err().is_bad_input());
+        assert!(Aws::from_sdk_config(&zero, &loaded)
+            .unwrap_err()
+            .is_bad_input());
     }
 
     #[test]

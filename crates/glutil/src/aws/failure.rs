@@ -147,9 +147,7 @@ impl AwsFailure {
             .and_then(|r| r.headers().get("x-amz-bucket-region"))
             .map(str::to_string);
         let (code, message) = match err {
-            SdkError::ServiceError(service) => {
-                modeled(service.err(), err.code(), err.message())
-            }
+            SdkError::ServiceError(service) => modeled(service.err(), err.code(), err.message()),
             _ => (None, None),
         };
         let no_answer = match err {
@@ -160,13 +158,10 @@ impl AwsFailure {
             SdkError::DispatchFailure(failure) if failure.is_io() => {
                 Some(format!("the connection failed ({})", innermost(err)))
             }
-            SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
-                Some(innermost(err))
+            SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => Some(innermost(err)),
+            SdkError::ResponseError(_) => {
+                Some(format!("the answer could not be read ({})", innermost(err)))
             }
-            SdkError::ResponseError(_) => Some(format!(
-                "the answer could not be read ({})",
-                innermost(err)
-            )),
             _ => None,
         };
         let kind = if refers_to_credentials(err) {
@@ -447,7 +442,11 @@ mod tests {
 
     #[test]
     fn a_failure_reads_as_code_and_message_with_its_attempts() {
-        let mut failure = AwsFailure::local(FailureKind::Retryable, "ThrottlingException", "Rate exceeded");
+        let mut failure = AwsFailure::local(
+            FailureKind::Retryable,
+            "ThrottlingException",
+            "Rate exceeded",
+        );
         failure.attempts = 10;
         assert_eq!(failure.to_string(), "ThrottlingException: Rate exceeded");
         assert_eq!(failure.after(), " after 10 attempts");
@@ -484,7 +483,13 @@ mod tests {
         let denied: Result<(), AwsFailure> = rounds
             .run(|| {
                 calls += 1;
-                async { Err(AwsFailure::local(FailureKind::AccessDenied, "AccessDeniedException", "no")) }
+                async {
+                    Err(AwsFailure::local(
+                        FailureKind::AccessDenied,
+                        "AccessDeniedException",
+                        "no",
+                    ))
+                }
             })
             .await;
         assert_eq!(calls, 1, "an error that will not pass is not sent again");

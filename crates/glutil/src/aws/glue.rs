@@ -364,7 +364,10 @@ impl Catalog {
                     .iter()
                     .map(|p| T::from_partition(p, detail)),
             );
-            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 return Ok(partitions);
             }
@@ -395,15 +398,20 @@ impl Catalog {
                         Error::glue("GetTables", database, failure)
                     }
                 })?;
-            tables.extend(page.table_list().iter().map(|t| TableEntry {
-                name: t.name().to_string(),
-                location: t
-                    .storage_descriptor()
-                    .and_then(|sd| sd.location())
-                    .and_then(|l| S3Location::parse(l).ok()),
-                view: t.table_type() == Some("VIRTUAL_VIEW"),
+            tables.extend(page.table_list().iter().map(|t| {
+                TableEntry {
+                    name: t.name().to_string(),
+                    location: t
+                        .storage_descriptor()
+                        .and_then(|sd| sd.location())
+                        .and_then(|l| S3Location::parse(l).ok()),
+                    view: t.table_type() == Some("VIRTUAL_VIEW"),
+                }
             }));
-            token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -433,7 +441,11 @@ impl Catalog {
                     other => Err(other),
                 }
             }
-            Err(failure) => Err(Error::glue("GetTable", format!("{database}.{name}"), failure)),
+            Err(failure) => Err(Error::glue(
+                "GetTable",
+                format!("{database}.{name}"),
+                failure,
+            )),
         }
     }
 }

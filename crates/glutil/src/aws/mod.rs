@@ -12,6 +12,8 @@ pub mod debug;
 pub mod failure;
 pub mod glue;
 pub mod s3;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod write;
 
 pub use athena::{Athena, QueryContext};

@@ -293,9 +293,9 @@ impl Bucket {
         self.send("ListObjectsV2", &request.prefix, |client| {
             let call = self.request(&client, request, token.clone());
             async move {
-                call.send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk(&e, self.clients.inner.rounds.attempts_per_round))
+                call.send().await.map_err(|e| {
+                    AwsFailure::from_sdk(&e, self.clients.inner.rounds.attempts_per_round)
+                })
             }
         })
         .await
@@ -527,7 +527,9 @@ mod tests {
     #[tokio::test]
     async fn archived_objects_are_marked_unless_restored() {
         let rule = mock!(Client::list_objects_v2)
-            .match_requests(|r| r.optional_object_attributes() == [OptionalObjectAttributes::RestoreStatus])
+            .match_requests(|r| {
+                r.optional_object_attributes() == [OptionalObjectAttributes::RestoreStatus]
+            })
             .then_output(|| {
                 let object = |key: &str, class: ObjectStorageClass| {
                     S3Object::builder().key(key).size(10).storage_class(class)
@@ -557,7 +559,8 @@ mod tests {
             })
             .await
             .unwrap();
-        let archived: Vec<Option<&str>> = page.objects.iter().map(|o| o.archived.as_deref()).collect();
+        let archived: Vec<Option<&str>> =
+            page.objects.iter().map(|o| o.archived.as_deref()).collect();
         assert_eq!(
             archived,
             [Some("GLACIER"), Some("DEEP_ARCHIVE"), None, None, None]
@@ -566,7 +569,8 @@ mod tests {
 
     #[tokio::test]
     async fn directory_buckets_are_refused_before_any_request() {
-        let rule = mock!(Client::list_objects_v2).then_output(|| ListObjectsV2Output::builder().build());
+        let rule =
+            mock!(Client::list_objects_v2).then_output(|| ListObjectsV2Output::builder().build());
         let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule]);
         let err = clients(client, false)
             .bucket("fast--use1-az4--x-s3")

@@ -309,10 +309,7 @@ pub fn append_to_backup(path: &Path, entry: &Entry) -> Result<()> {
         path: path.display().to_string(),
         source,
     };
-    let file = OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(failed)?;
+    let file = OpenOptions::new().append(true).open(path).map_err(failed)?;
     let mut writer = BackupWriter {
         path: path.to_path_buf(),
         file: BufWriter::new(file),

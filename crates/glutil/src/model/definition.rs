@@ -443,7 +443,11 @@ impl TableImage {
         note(mine.location != theirs.location, "location");
         note(
             (&mine.input_format, &mine.output_format, &mine.serde_info)
-                != (&theirs.input_format, &theirs.output_format, &theirs.serde_info),
+                != (
+                    &theirs.input_format,
+                    &theirs.output_format,
+                    &theirs.serde_info,
+                ),
             "formats or SerDe",
         );
         mine.columns = theirs.columns.clone();
