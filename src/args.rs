@@ -57,7 +57,7 @@ impl AwsArgs {
     /// SDK's own account of a failure in error messages.
     pub fn options(&self) -> AwsOptions {
         crate::set_debug(self.debug);
-        crate::session::remember_credential_source(self.profile.as_deref());
+        crate::credentials::remember_credential_source(self.profile.as_deref());
         AwsOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod backup;
 pub mod commands;
+pub mod credentials;
 pub mod driver;
 pub mod front;
 pub mod many;
@@ -82,7 +83,7 @@ pub fn error_text(err: &anyhow::Error) -> String {
     }) {
         refuse_credentials();
         text.push_str("; ");
-        text.push_str(&session::credentials_hint());
+        text.push_str(&credentials::credentials_hint());
     }
     text
 }

@@ -356,7 +356,7 @@ pub fn stop_warning(stopped: &Stopped, not_attempted: u64) -> (String, u8) {
     };
     if stopped.reason == StopReason::Credentials {
         crate::refuse_credentials();
-        let hint = crate::session::credentials_hint();
+        let hint = crate::credentials::credentials_hint();
         return (
             format!("writes stopped: AWS refused the credentials ({stopped}){rest}; {hint}"),
             crate::EXIT_BAD_INPUT,

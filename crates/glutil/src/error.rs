@@ -1,7 +1,7 @@
 //! The library's errors. An AWS error is kept as an [`AwsFailure`]: AWS's
 //! code and message for people, the SDK's own text for `--debug`.
 
-use crate::aws::failure::AwsFailure;
+use crate::failure::AwsFailure;
 
 /// A boxed error from the AWS SDK.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -232,7 +232,7 @@ impl Error {
     /// A Glue request's failure as the error a caller sees: refused
     /// credentials stop everything, the rest names the operation.
     pub fn glue(operation: &'static str, target: impl Into<String>, failure: AwsFailure) -> Self {
-        if failure.kind == crate::aws::failure::FailureKind::Credentials {
+        if failure.kind == crate::failure::FailureKind::Credentials {
             return Error::Credentials {
                 service: "Glue",
                 operation,
@@ -253,7 +253,7 @@ impl Error {
         prefix: impl Into<String>,
         failure: AwsFailure,
     ) -> Self {
-        if failure.kind == crate::aws::failure::FailureKind::Credentials {
+        if failure.kind == crate::failure::FailureKind::Credentials {
             return Error::Credentials {
                 service: "S3",
                 operation,
@@ -270,7 +270,7 @@ impl Error {
 
     /// An Athena request's failure as the error a caller sees.
     pub fn athena(operation: &'static str, target: impl Into<String>, failure: AwsFailure) -> Self {
-        if failure.kind == crate::aws::failure::FailureKind::Credentials {
+        if failure.kind == crate::failure::FailureKind::Credentials {
             return Error::Credentials {
                 service: "Athena",
                 operation,

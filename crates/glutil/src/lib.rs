@@ -12,7 +12,7 @@
 //! - [`apply`]: batched writes and restores.
 //!
 //! A module imports only from modules above it in this list (and
-//! [`error`], [`progress`]). This crate never prints; the binaries own the
+//! [`error`], [`failure`], [`progress`]). This crate never prints; the binaries own the
 //! terminal.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -21,6 +21,7 @@ pub mod apply;
 pub mod aws;
 pub mod backup;
 pub mod error;
+pub mod failure;
 pub mod model;
 pub mod plan;
 pub mod progress;

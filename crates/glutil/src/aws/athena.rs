@@ -13,7 +13,7 @@ use aws_sdk_athena::operation::get_query_results::GetQueryResultsOutput;
 use aws_sdk_athena::types::{QueryExecution, QueryExecutionContext, ResultConfiguration};
 use aws_smithy_runtime_api::http::Response;
 
-use crate::aws::failure::{jitter, AwsFailure, FailureKind, Rounds};
+use crate::aws::failure::{from_sdk, jitter, AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
 use crate::model::athena::{QueryState, QueryStatus, ResultColumn, ResultPage, ResultRow};
 
@@ -66,7 +66,7 @@ impl Athena {
         self.rounds
             .run(|| {
                 let sent = call();
-                async move { sent.await.map_err(|e| AwsFailure::from_sdk(&e, attempts)) }
+                async move { sent.await.map_err(|e| from_sdk(&e, attempts)) }
             })
             .await
             .map_err(|failure| athena_error(operation, target, failure))

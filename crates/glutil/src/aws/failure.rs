@@ -1,7 +1,6 @@
-//! What went wrong in an AWS request, in AWS's own words (service,
-//! operation, error code, message), and what it means for the run: try
-//! again, stop, or report and go on. The SDK's own account of an error (its
-//! debug text, with response headers) is kept for `--debug` only.
+//! Reading the SDK's errors into [`AwsFailure`]s (AWS's code and message
+//! for people; the SDK's own account, with response headers, kept for
+//! `--debug` only), and glutil's rounds of retries.
 //!
 //! Two layers retry. The SDK retries each request (`--max-attempts`
 //! attempts, backoff with jitter, and no retry quota: see
@@ -11,262 +10,74 @@
 //! longer pause, up to `--max-attempts` rounds ([`Rounds`]): a throttling
 //! storm that outlasts one request's retries does not fail the run.
 
-use std::fmt;
 use std::time::Duration;
 
-use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// What a failure means for the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// Throttling, a 5xx, a timeout, a concurrent change: it may pass, so
-    /// the request is sent again.
-    Retryable,
-    /// AWS refused the credentials (expired, invalid, unsigned): every
-    /// further request would fail too, so the run stops (exit 2).
-    Credentials,
-    /// Not allowed by IAM or a bucket policy: further writes of the same
-    /// kind would fail too, so a table's writes stop.
-    AccessDenied,
-    /// The table, database, bucket or object does not exist (any more).
-    NotFound,
-    /// An account quota is used up (`ResourceNumberLimitExceededException`).
-    Quota,
-    /// Anything else: this request fails alone.
-    Other,
-}
+pub use crate::failure::{kind_of, AwsFailure, FailureKind};
+use crate::failure::{THROTTLING_CODES, TRANSIENT_CODES};
 
-/// Error codes, besides the SDK's throttling and transient ones, that may
-/// pass when asked again.
-const RETRYABLE_CODES: &[&str] = &[
-    "ConcurrentModificationException",
-    "OperationTimeoutException",
-    "InternalServiceException",
-    "InternalError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-];
-
-/// Codes that mean the credentials themselves were refused.
-const CREDENTIAL_CODES: &[&str] = &[
-    "ExpiredTokenException",
-    "ExpiredToken",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-    "InvalidToken",
-    "TokenRefreshRequired",
-    "MissingAuthenticationTokenException",
-    "IncompleteSignatureException",
-    "AuthFailure",
-];
-
-const ACCESS_DENIED_CODES: &[&str] = &["AccessDeniedException", "AccessDenied"];
-
-const NOT_FOUND_CODES: &[&str] = &[
-    "EntityNotFoundException",
-    "NoSuchBucket",
-    "NoSuchKey",
-    "NotFound",
-];
-
-const QUOTA_CODES: &[&str] = &["ResourceNumberLimitExceededException"];
-
-/// S3's answers for a bucket asked in the wrong Region.
-const WRONG_REGION_CODES: &[&str] = &[
-    "PermanentRedirect",
-    "IllegalLocationConstraintException",
-    "AuthorizationHeaderMalformed",
-];
-
-/// The kind of failure an AWS error code (or HTTP status) means.
-pub fn kind_of(code: Option<&str>, status: Option<u16>) -> FailureKind {
-    let is = |codes: &[&str]| code.is_some_and(|c| codes.contains(&c));
-    if is(CREDENTIAL_CODES) {
+/// Reads an SDK error. `attempts_per_round` is what the SDK was allowed
+/// (it uses them all on the errors it retries itself).
+pub fn from_sdk<E>(err: &SdkError<E, Response>, attempts_per_round: u32) -> AwsFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let detail = DisplayErrorContext(err).to_string();
+    let answer = err.raw_response();
+    let status = answer.map(|r| r.status().as_u16());
+    let bucket_region = answer
+        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+        .map(str::to_string);
+    let (code, message) = match err {
+        SdkError::ServiceError(service) => modeled(service.err(), err.code(), err.message()),
+        _ => (None, None),
+    };
+    let no_answer = match err {
+        SdkError::TimeoutError(_) => Some("no answer within the attempt timeout".to_string()),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            Some("no answer within the attempt timeout".to_string())
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            Some(format!("the connection failed ({})", innermost(err)))
+        }
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => Some(innermost(err)),
+        SdkError::ResponseError(_) => {
+            Some(format!("the answer could not be read ({})", innermost(err)))
+        }
+        _ => None,
+    };
+    let kind = if refers_to_credentials(err) {
         FailureKind::Credentials
-    } else if is(THROTTLING_ERRORS) || is(TRANSIENT_ERRORS) || is(RETRYABLE_CODES) {
-        FailureKind::Retryable
-    } else if is(ACCESS_DENIED_CODES) {
-        FailureKind::AccessDenied
-    } else if is(NOT_FOUND_CODES) {
-        FailureKind::NotFound
-    } else if is(QUOTA_CODES) {
-        FailureKind::Quota
-    } else if status.is_some_and(|s| (500..=599).contains(&s)) {
-        FailureKind::Retryable
-    } else if code.is_none() && status == Some(403) {
-        // A HEAD has no body to carry a code.
-        FailureKind::AccessDenied
-    } else if code.is_none() && status == Some(404) {
-        FailureKind::NotFound
     } else {
-        FailureKind::Other
-    }
-}
-
-/// One failed AWS request, as people read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsFailure {
-    /// AWS's error code (`ThrottlingException`), when the answer had one.
-    pub code: Option<String>,
-    /// AWS's message.
-    pub message: Option<String>,
-    /// The HTTP status, when an answer came.
-    pub status: Option<u16>,
-    /// What it means for the run.
-    pub kind: FailureKind,
-    /// Attempts made in all, when more than one.
-    pub attempts: u32,
-    /// The Region S3 says the bucket lives in (`x-amz-bucket-region`).
-    pub bucket_region: Option<String>,
-    /// What went wrong without an answer (a timeout, a connection).
-    pub no_answer: Option<String>,
-    /// The SDK's own account, for `--debug`.
-    pub detail: String,
-}
-
-impl AwsFailure {
-    /// Reads an SDK error. `attempts_per_round` is what the SDK was allowed
-    /// (it uses them all on the errors it retries itself).
-    pub fn from_sdk<E>(err: &SdkError<E, Response>, attempts_per_round: u32) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let detail = DisplayErrorContext(err).to_string();
-        let answer = err.raw_response();
-        let status = answer.map(|r| r.status().as_u16());
-        let bucket_region = answer
-            .and_then(|r| r.headers().get("x-amz-bucket-region"))
-            .map(str::to_string);
-        let (code, message) = match err {
-            SdkError::ServiceError(service) => modeled(service.err(), err.code(), err.message()),
-            _ => (None, None),
-        };
-        let no_answer = match err {
-            SdkError::TimeoutError(_) => Some("no answer within the attempt timeout".to_string()),
-            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-                Some("no answer within the attempt timeout".to_string())
-            }
-            SdkError::DispatchFailure(failure) if failure.is_io() => {
-                Some(format!("the connection failed ({})", innermost(err)))
-            }
-            SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => Some(innermost(err)),
-            SdkError::ResponseError(_) => {
-                Some(format!("the answer could not be read ({})", innermost(err)))
-            }
-            _ => None,
-        };
-        let kind = if refers_to_credentials(err) {
-            FailureKind::Credentials
-        } else {
-            match err {
-                SdkError::TimeoutError(_) | SdkError::ResponseError(_) => FailureKind::Retryable,
-                SdkError::DispatchFailure(f) if f.is_timeout() || f.is_io() => {
-                    FailureKind::Retryable
-                }
-                SdkError::ServiceError(_) => kind_of(code.as_deref(), status),
-                _ => FailureKind::Other,
-            }
-        };
-        let sdk_retried = match err {
-            SdkError::ServiceError(_) => {
-                let is = |codes: &[&str]| code.as_deref().is_some_and(|c| codes.contains(&c));
-                is(THROTTLING_ERRORS)
-                    || is(TRANSIENT_ERRORS)
-                    || status.is_some_and(|s| matches!(s, 500 | 502 | 503 | 504))
-            }
-            _ => kind == FailureKind::Retryable,
-        };
-        Self {
-            code,
-            message,
-            status,
-            kind,
-            attempts: if sdk_retried { attempts_per_round } else { 1 },
-            bucket_region,
-            no_answer,
-            detail,
+        match err {
+            SdkError::TimeoutError(_) | SdkError::ResponseError(_) => FailureKind::Retryable,
+            SdkError::DispatchFailure(f) if f.is_timeout() || f.is_io() => FailureKind::Retryable,
+            SdkError::ServiceError(_) => kind_of(code.as_deref(), status),
+            _ => FailureKind::Other,
         }
-    }
-
-    /// A failure made up here, not answered by AWS.
-    pub fn local(kind: FailureKind, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: Some(code.to_string()),
-            message: Some(message.into()),
-            status: None,
-            kind,
-            attempts: 1,
-            bucket_region: None,
-            no_answer: None,
-            detail: String::new(),
+    };
+    let sdk_retried = match err {
+        SdkError::ServiceError(_) => {
+            let is = |codes: &[&str]| code.as_deref().is_some_and(|c| codes.contains(&c));
+            is(THROTTLING_CODES)
+                || is(TRANSIENT_CODES)
+                || status.is_some_and(|s| matches!(s, 500 | 502 | 503 | 504))
         }
-    }
-
-    /// True when the same request may succeed later.
-    pub fn is_retryable(&self) -> bool {
-        self.kind == FailureKind::Retryable
-    }
-
-    /// S3 says the bucket lives in another Region.
-    pub fn is_wrong_region(&self) -> bool {
-        self.status == Some(301)
-            || self
-                .code
-                .as_deref()
-                .is_some_and(|c| WRONG_REGION_CODES.contains(&c))
-    }
-
-    /// The error code, or what stands for one (`HTTP 503`, `Timeout`).
-    pub fn code_text(&self) -> String {
-        match (&self.code, self.status, &self.no_answer) {
-            (Some(code), _, _) => code.clone(),
-            (None, _, Some(_)) => "NoAnswer".to_string(),
-            (None, Some(status), None) => format!("HTTP {status}"),
-            (None, None, None) => "Unknown".to_string(),
-        }
-    }
-
-    /// The message, or what stands for one.
-    pub fn message_text(&self) -> String {
-        match (&self.message, &self.no_answer) {
-            (Some(message), _) if !message.is_empty() => message.clone(),
-            (_, Some(what)) => what.clone(),
-            _ => match self.status {
-                Some(301) => "the bucket is in another Region".to_string(),
-                Some(403) => "access denied".to_string(),
-                Some(404) => "not found".to_string(),
-                Some(status) => format!("HTTP {status}"),
-                None => "no details".to_string(),
-            },
-        }
-    }
-
-    /// ` after N attempts`, when there was more than one.
-    pub fn after(&self) -> String {
-        if self.attempts > 1 {
-            format!(" after {} attempts", self.attempts)
-        } else {
-            String::new()
-        }
-    }
-}
-
-impl fmt::Display for AwsFailure {
-    /// `ThrottlingException: Rate exceeded`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.code, &self.no_answer) {
-            (None, Some(what)) => f.write_str(what),
-            _ => write!(f, "{}: {}", self.code_text(), self.message_text()),
-        }
+        _ => kind == FailureKind::Retryable,
+    };
+    AwsFailure {
+        code,
+        message,
+        status,
+        kind,
+        attempts: if sdk_retried { attempts_per_round } else { 1 },
+        bucket_region,
+        no_answer,
+        detail,
     }
 }
 
@@ -402,57 +213,6 @@ pub(crate) fn jitter(bound: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_sort_into_kinds() {
-        let kind = |code: &str| kind_of(Some(code), Some(400));
-        for code in [
-            "ThrottlingException",
-            "SlowDown",
-            "TooManyRequestsException",
-            "ConcurrentModificationException",
-            "OperationTimeoutException",
-            "InternalServiceException",
-            "RequestTimeout",
-        ] {
-            assert_eq!(kind(code), FailureKind::Retryable, "{code}");
-        }
-        for code in [
-            "ExpiredTokenException",
-            "ExpiredToken",
-            "InvalidClientTokenId",
-            "UnrecognizedClientException",
-            "SignatureDoesNotMatch",
-            "InvalidAccessKeyId",
-        ] {
-            assert_eq!(kind(code), FailureKind::Credentials, "{code}");
-        }
-        assert_eq!(kind("AccessDeniedException"), FailureKind::AccessDenied);
-        assert_eq!(kind("AccessDenied"), FailureKind::AccessDenied);
-        assert_eq!(kind("EntityNotFoundException"), FailureKind::NotFound);
-        assert_eq!(
-            kind("ResourceNumberLimitExceededException"),
-            FailureKind::Quota
-        );
-        assert_eq!(kind("InvalidInputException"), FailureKind::Other);
-        assert_eq!(kind_of(None, Some(503)), FailureKind::Retryable);
-        assert_eq!(kind_of(Some("Weird"), Some(500)), FailureKind::Retryable);
-        assert_eq!(kind_of(None, Some(403)), FailureKind::AccessDenied);
-    }
-
-    #[test]
-    fn a_failure_reads_as_code_and_message_with_its_attempts() {
-        let mut failure = AwsFailure::local(
-            FailureKind::Retryable,
-            "ThrottlingException",
-            "Rate exceeded",
-        );
-        failure.attempts = 10;
-        assert_eq!(failure.to_string(), "ThrottlingException: Rate exceeded");
-        assert_eq!(failure.after(), " after 10 attempts");
-        failure.attempts = 1;
-        assert_eq!(failure.after(), "");
-    }
 
     #[test]
     fn pauses_grow_to_20_seconds_with_jitter() {

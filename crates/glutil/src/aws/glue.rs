@@ -9,7 +9,7 @@ use aws_smithy_runtime_api::http::Response;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::batch::backoff;
-use crate::aws::failure::{AwsFailure, FailureKind, Rounds};
+use crate::aws::failure::{from_sdk, AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
 use crate::model::definition::{PartitionImage, StorageImage, TableImage};
 use crate::model::location::S3Location;
@@ -116,7 +116,7 @@ impl Catalog {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        AwsFailure::from_sdk(err, self.rounds.attempts_per_round)
+        from_sdk(err, self.rounds.attempts_per_round)
     }
 
     /// Sends one request (`call` makes it), in rounds while it fails with

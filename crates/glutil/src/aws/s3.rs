@@ -24,7 +24,7 @@ use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use aws_sdk_s3::types::{ObjectStorageClass, OptionalObjectAttributes, RequestPayer};
 
 use crate::aws::client::Notes;
-use crate::aws::failure::{AwsFailure, FailureKind, Rounds};
+use crate::aws::failure::{from_sdk, AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
 
 /// One object in a listing.
@@ -206,7 +206,7 @@ impl S3Clients {
         let answer = self.inner.default.head_bucket().bucket(bucket).send().await;
         match answer {
             Ok(output) => output.bucket_region().map(str::to_string),
-            Err(err) => AwsFailure::from_sdk(&err, 1).bucket_region,
+            Err(err) => from_sdk(&err, 1).bucket_region,
         }
     }
 
@@ -293,9 +293,9 @@ impl Bucket {
         self.send("ListObjectsV2", &request.prefix, |client| {
             let call = self.request(&client, request, token.clone());
             async move {
-                call.send().await.map_err(|e| {
-                    AwsFailure::from_sdk(&e, self.clients.inner.rounds.attempts_per_round)
-                })
+                call.send()
+                    .await
+                    .map_err(|e| from_sdk(&e, self.clients.inner.rounds.attempts_per_round))
             }
         })
         .await
@@ -333,7 +333,7 @@ impl Bucket {
                 .set_request_payer(self.clients.payer())
                 .send()
                 .await
-                .map_err(|e| AwsFailure::from_sdk(&e, attempts))?;
+                .map_err(|e| from_sdk(&e, attempts))?;
             let range_size = output
                 .content_range()
                 .and_then(|r| r.rsplit('/').next())
