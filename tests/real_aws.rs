@@ -52,6 +52,24 @@ fn catalog_len(lab: &Lab) -> usize {
         .len()
 }
 
+/// The Hive values of a data key's folders (after `skip` leading ones):
+/// `t/year=2019/month=01/.../data.json` -> `["2019", "01", ...]`.
+fn hive_values(key: &str, skip: usize) -> Vec<String> {
+    key.trim_end_matches("data.json")
+        .trim_end_matches('/')
+        .split('/')
+        .skip(skip)
+        .map(|f| f.split_once('=').unwrap().1.to_string())
+        .collect()
+}
+
+/// A partition input for a data key's folder in `bucket`, valued by its
+/// Hive folders (after `skip` leading ones).
+fn partition_for(key: &str, skip: usize, bucket: &str) -> Value {
+    let folder = key.trim_end_matches("data.json");
+    json!({"Values": hive_values(key, skip), "StorageDescriptor": {"Location": format!("s3://{bucket}/{folder}")}})
+}
+
 /// No SDK debug text, no response headers: what people read.
 fn assert_readable(text: &str) {
     for raw in [
@@ -76,16 +94,7 @@ fn half_of_all_requests_throttled_drain_no_retry_quota() {
     let keys = hourly_keys("old/", days, true);
     let partitions: Vec<Value> = keys
         .iter()
-        .map(|key| {
-            let folder = key.trim_end_matches("data.json");
-            let values: Vec<&str> = folder
-                .trim_end_matches('/')
-                .split('/')
-                .skip(1)
-                .map(|f| f.split_once('=').unwrap().1)
-                .collect();
-            json!({"Values": values, "StorageDescriptor": {"Location": format!("s3://archive/{folder}")}})
-        })
+        .map(|k| partition_for(k, 1, "archive"))
         .collect();
     assert_eq!(partitions.len(), 408);
     lab.call(
@@ -184,16 +193,7 @@ fn batch_gets_keep_going_while_glue_answers_a_fifth_of_the_keys() {
     let present: Vec<Value> = keys
         .iter()
         .step_by(2)
-        .map(|key| {
-            let folder = key.trim_end_matches("data.json");
-            let values: Vec<&str> = folder
-                .trim_end_matches('/')
-                .split('/')
-                .skip(1)
-                .map(|f| f.split_once('=').unwrap().1)
-                .collect();
-            json!({"Values": values, "StorageDescriptor": {"Location": format!("s3://lab/{folder}")}})
-        })
+        .map(|k| partition_for(k, 2, "lab"))
         .collect();
     lab.call(
         "/_lab/seed",
@@ -607,30 +607,18 @@ fn create_table_reads_around_archived_files_and_names_them() {
 fn gaps_look_under_the_table_location_even_when_the_first_partition_is_elsewhere() {
     let lab = Lab::start(0.0, 0.0);
     let hours = hourly_keys("", 1, true);
-    let folder = |key: &String| key.trim_end_matches("data.json").to_string();
-    let values = |key: &String| -> Vec<String> {
-        folder(key)
-            .trim_end_matches('/')
-            .split('/')
-            .map(|f| f.split_once('=').unwrap().1.to_string())
-            .collect()
-    };
+    let under = |prefix: &str, i: usize| format!("{prefix}{}", hours[i]);
     // Hour 00 lives in an archive bucket; hours 01..05 under the table;
     // hour 03 has data under the table but no partition.
-    let mut partitions = vec![json!({"Values": values(&hours[0]),
-        "StorageDescriptor": {"Location": format!("s3://archive/old/{}", folder(&hours[0]))}})];
-    for key in &hours[1..6] {
-        if key.contains("hour=03") {
-            continue;
-        }
-        partitions.push(json!({"Values": values(key),
-            "StorageDescriptor": {"Location": format!("s3://lab/t/{}", folder(key))}}));
+    let mut partitions = vec![partition_for(&under("old/", 0), 1, "archive")];
+    for i in [1, 2, 4, 5] {
+        partitions.push(partition_for(&under("t/", i), 1, "lab"));
     }
-    let data: Vec<String> = hours[1..6].iter().map(|k| format!("t/{k}")).collect();
+    let data: Vec<String> = (1..6).map(|i| under("t/", i)).collect();
     lab.call(
         "/_lab/seed",
         Some(&json!([
-            {"op": "objects", "bucket": "archive", "keys": [format!("old/{}", hours[0])]},
+            {"op": "objects", "bucket": "archive", "keys": [under("old/", 0)]},
             {"op": "objects", "bucket": "lab", "keys": data},
             {"op": "table", "database": "db", "table_input": hourly_table_input("events", "s3://lab/t/")},
             {"op": "partitions", "database": "db", "table": "events", "partition_inputs": partitions}
@@ -653,17 +641,14 @@ fn gaps_look_under_the_table_location_even_when_the_first_partition_is_elsewhere
 
     // Only partitions elsewhere: the table's location, and a warning.
     let lab = Lab::start(0.0, 0.0);
-    let elsewhere: Vec<Value> = [0usize, 2]
+    let elsewhere: Vec<Value> = [0, 2]
         .iter()
-        .map(|&i| {
-            json!({"Values": values(&hours[i]),
-            "StorageDescriptor": {"Location": format!("s3://archive/old/{}", folder(&hours[i]))}})
-        })
+        .map(|&i| partition_for(&under("old/", i), 1, "archive"))
         .collect();
     lab.call(
         "/_lab/seed",
         Some(&json!([
-            {"op": "objects", "bucket": "lab", "keys": [format!("t/{}", hours[1])]},
+            {"op": "objects", "bucket": "lab", "keys": [under("t/", 1)]},
             {"op": "table", "database": "db", "table_input": hourly_table_input("events", "s3://lab/t/")},
             {"op": "partitions", "database": "db", "table": "events", "partition_inputs": elsewhere}
         ])),
