@@ -40,6 +40,7 @@ Exit codes:
      backup could not be written (then nothing was changed)
   2  bad usage or bad input: unknown database or table, a table without
      partition keys, a location that is not in S3, a missing bucket,
+     an unknown profile, no credentials or credentials AWS refused,
      an invalid option, delete-all without --yes and no terminal, a
      malformed backup file, a --backup file that already exists
   3  list-missing --fail-if-any: missing partitions were found
