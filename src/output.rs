@@ -332,9 +332,7 @@ pub fn outcome_rows(
     stopped: Option<&Stopped>,
 ) -> Vec<Row> {
     let mut rows = vec![Row::field("failed", failed)];
-    if let Some(stopped) = stopped {
-        rows.push(Row::Note(format!("stopped: {stopped}")));
-    }
+    rows.push(Row::field("stopped", stopped));
     if not_attempted > 0 {
         let why = if stopped.is_some() {
             "not sent after the error that stopped the writes"
@@ -379,9 +377,13 @@ pub fn stop_warning(stopped: &Stopped, not_attempted: u64) -> (String, u8) {
 }
 
 /// One line per partition or table a write could not change, with Glue's
-/// reason.
-pub fn failure_lines(failed: &[Failure]) -> impl Iterator<Item = String> + '_ {
-    failed.iter().map(|f| match &f.name {
+/// reason. Three or more partitions in a row that failed for the same
+/// reason (a whole batch refused) share one line.
+pub fn failure_lines(failed: &[Failure]) -> std::vec::IntoIter<String> {
+    let same = |a: &Failure, b: &Failure| {
+        a.name.is_none() && b.name.is_none() && a.code == b.code && a.message == b.message
+    };
+    let line = |f: &Failure| match &f.name {
         Some(name) => format!("failed table {name}: {}: {}", f.code, f.message),
         None => format!(
             "failed {}: {}: {}",
@@ -389,7 +391,27 @@ pub fn failure_lines(failed: &[Failure]) -> impl Iterator<Item = String> + '_ {
             f.code,
             f.message
         ),
-    })
+    };
+    let mut lines = Vec::new();
+    let mut rest = failed;
+    while let Some(first) = rest.first() {
+        let run = rest.iter().take_while(|f| same(first, f)).count().max(1);
+        let (group, after) = rest.split_at(run);
+        rest = after;
+        if group.len() >= 3 {
+            lines.push(format!(
+                "failed {} partitions from {} to {}: {}: {}",
+                group.len(),
+                values_text(&first.values),
+                values_text(&group[group.len() - 1].values),
+                first.code,
+                first.message
+            ));
+        } else {
+            lines.extend(group.iter().map(line));
+        }
+    }
+    lines.into_iter()
 }
 
 /// What someone else changed in a table between glutil's read and its
@@ -472,6 +494,27 @@ mod tests {
         assert!(
             quiet.contains(&format!("  {:<20}5\n", "examined:")),
             "{quiet}"
+        );
+    }
+
+    #[test]
+    fn a_batch_refused_for_one_reason_is_one_line() {
+        let failure = |v: &str, code: &str| Failure::partition(vec![v.into()], code, "why");
+        let failed = [
+            failure("1", "AccessDenied"),
+            failure("2", "AccessDenied"),
+            failure("3", "AccessDenied"),
+            failure("4", "Other"),
+            failure("5", "Other"),
+        ];
+        let lines: Vec<String> = failure_lines(&failed).collect();
+        assert_eq!(
+            lines,
+            [
+                "failed 3 partitions from [1] to [3]: AccessDenied: why",
+                "failed [4]: Other: why",
+                "failed [5]: Other: why"
+            ]
         );
     }
 
