@@ -1,5 +1,6 @@
-//! `create-table DATABASE TABLE LOCATION`: see `create-table --help`.
+//! `create-table`: runs the `glutil` program beside it as `create-table` (see
+//! `create-table --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::create_table::CreateTable>()
+    glutil_launcher::launch("create-table")
 }

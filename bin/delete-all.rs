@@ -1,5 +1,6 @@
-//! `delete-all DATABASE TABLE`: see `delete-all --help`.
+//! `delete-all`: runs the `glutil` program beside it as `delete-all` (see
+//! `delete-all --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::cleanup::DeleteAll>()
+    glutil_launcher::launch("delete-all")
 }

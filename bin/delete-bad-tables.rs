@@ -1,5 +1,6 @@
-//! `delete-bad-tables DATABASE`: see `delete-bad-tables --help`.
+//! `delete-bad-tables`: runs the `glutil` program beside it as `delete-bad-tables` (see
+//! `delete-bad-tables --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::repair::DeleteBadTables>()
+    glutil_launcher::launch("delete-bad-tables")
 }

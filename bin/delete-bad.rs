@@ -1,5 +1,6 @@
-//! `delete-bad DATABASE TABLE`: see `delete-bad --help`.
+//! `delete-bad`: runs the `glutil` program beside it as `delete-bad` (see
+//! `delete-bad --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::cleanup::DeleteBad>()
+    glutil_launcher::launch("delete-bad")
 }

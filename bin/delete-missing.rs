@@ -1,5 +1,6 @@
-//! `delete-missing DATABASE TABLE`: see `delete-missing --help`.
+//! `delete-missing`: runs the `glutil` program beside it as `delete-missing` (see
+//! `delete-missing --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::cleanup::DeleteMissing>()
+    glutil_launcher::launch("delete-missing")
 }

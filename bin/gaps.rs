@@ -1,5 +1,6 @@
-//! `gaps DATABASE TABLE --every hour|day`: see `gaps --help`.
+//! `gaps`: runs the `glutil` program beside it as `gaps` (see
+//! `gaps --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::gaps::GapsArgs>()
+    glutil_launcher::launch("gaps")
 }

@@ -1,5 +1,6 @@
-//! `list-missing DATABASE TABLE`: see `list-missing --help`.
+//! `list-missing`: runs the `glutil` program beside it as `list-missing` (see
+//! `list-missing --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::cleanup::ListMissing>()
+    glutil_launcher::launch("list-missing")
 }

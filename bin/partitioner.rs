@@ -1,5 +1,6 @@
-//! `partitioner DATABASE TABLE`: see `partitioner --help`.
+//! `partitioner`: runs the `glutil` program beside it as `partitioner` (see
+//! `partitioner --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::partitioner::Args>()
+    glutil_launcher::launch("partitioner")
 }

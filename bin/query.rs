@@ -1,5 +1,6 @@
-//! `query SQL | --file FILE | --id ID`: see `query --help`.
+//! `query`: runs the `glutil` program beside it as `query` (see
+//! `query --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::query::Query>()
+    glutil_launcher::launch("query")
 }

@@ -1,5 +1,6 @@
-//! `quilt-tables BUCKET --database D`: see `quilt-tables --help`.
+//! `quilt-tables`: runs the `glutil` program beside it as `quilt-tables` (see
+//! `quilt-tables --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::quilt::QuiltTables>()
+    glutil_launcher::launch("quilt-tables")
 }

@@ -1,5 +1,6 @@
-//! `restore BACKUP_FILE`: see `restore --help`.
+//! `restore`: runs the `glutil` program beside it as `restore` (see
+//! `restore --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::restore::Restore>()
+    glutil_launcher::launch("restore")
 }

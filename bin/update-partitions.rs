@@ -1,5 +1,6 @@
-//! `update-partitions DATABASE TABLE`: see `update-partitions --help`.
+//! `update-partitions`: runs the `glutil` program beside it as `update-partitions` (see
+//! `update-partitions --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::repair::UpdatePartitions>()
+    glutil_launcher::launch("update-partitions")
 }

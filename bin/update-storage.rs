@@ -1,5 +1,6 @@
-//! `update-storage DATABASE TABLE`: see `update-storage --help`.
+//! `update-storage`: runs the `glutil` program beside it as `update-storage` (see
+//! `update-storage --help`); all the code is in `glutil`.
 
 fn main() -> std::process::ExitCode {
-    glutil_cli::main_for::<glutil_cli::commands::repair::UpdateStorage>()
+    glutil_launcher::launch("update-storage")
 }

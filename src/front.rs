@@ -16,7 +16,9 @@ use crate::commands::query::Query;
 use crate::commands::quilt::QuiltTables;
 use crate::commands::repair::{DeleteBadTables, UpdatePartitions, UpdateStorage};
 use crate::commands::restore::Restore;
-use crate::{Command, EXIT_OK};
+use std::process::ExitCode;
+
+use crate::{main_for, Command, EXIT_OK};
 
 /// Keeps S3-backed tables in the AWS Glue Data Catalog healthy.
 ///
@@ -112,6 +114,56 @@ impl Command for Glutil {
     }
 }
 
+/// Runs glutil as the command its program name says (`partitioner`,
+/// when started by that launcher or through a link of that name), or as
+/// the front door.
+pub fn multicall() -> ExitCode {
+    let name = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    run_named(&name).unwrap_or_else(main_for::<Glutil>)
+}
+
+/// The command named `name`, run as its own program; `None` when no
+/// command has that name.
+fn run_named(name: &str) -> Option<ExitCode> {
+    Some(match name {
+        "partitioner" => main_for::<partitioner::Args>(),
+        "list-missing" => main_for::<ListMissing>(),
+        "delete-missing" => main_for::<DeleteMissing>(),
+        "delete-bad" => main_for::<DeleteBad>(),
+        "delete-all" => main_for::<DeleteAll>(),
+        "update-partitions" => main_for::<UpdatePartitions>(),
+        "update-storage" => main_for::<UpdateStorage>(),
+        "delete-bad-tables" => main_for::<DeleteBadTables>(),
+        "restore" => main_for::<Restore>(),
+        "create-table" => main_for::<CreateTable>(),
+        "query" => main_for::<Query>(),
+        "gaps" => main_for::<GapsArgs>(),
+        "quilt-tables" => main_for::<QuiltTables>(),
+        _ => return None,
+    })
+}
+
+/// The commands that are also programs of their own (launchers in `bin/`).
+pub const NAMED: [&str; 13] = [
+    "partitioner",
+    "list-missing",
+    "delete-missing",
+    "delete-bad",
+    "delete-all",
+    "update-partitions",
+    "update-storage",
+    "delete-bad-tables",
+    "restore",
+    "create-table",
+    "query",
+    "gaps",
+    "quilt-tables",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +171,23 @@ mod tests {
     #[test]
     fn the_command_definition_is_consistent() {
         Glutil::command().debug_assert();
+    }
+
+    #[test]
+    fn every_named_program_is_a_subcommand_of_the_same_name() {
+        let glutil = Glutil::command();
+        for name in NAMED {
+            let sub = glutil
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("{name} is not a glutil subcommand"));
+            assert_eq!(sub.get_name(), name);
+        }
+        let launchers = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/bin"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .filter(|n| n != "glutil")
+            .count();
+        assert_eq!(launchers, NAMED.len(), "one launcher per named command");
     }
 }
