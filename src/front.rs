@@ -185,7 +185,11 @@ mod tests {
         let launchers = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/bin"))
             .unwrap()
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .filter_map(|e| {
+                e.path()
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
             .filter(|n| n != "glutil")
             .count();
         assert_eq!(launchers, NAMED.len(), "one launcher per named command");

@@ -12,6 +12,7 @@ use crate::partitioner::date_back;
 async fn sdk() -> SdkConfig {
     let creds = aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(glutil::aws::https_client())
         .region(Region::new(REGION))
         .endpoint_url(endpoint())
         .credentials_provider(creds)

@@ -184,6 +184,7 @@ impl Moto {
         let creds =
             aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(glutil::aws::https_client())
             .region(aws_config::Region::new(REGION))
             .endpoint_url(endpoint())
             .credentials_provider(creds)

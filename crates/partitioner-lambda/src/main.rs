@@ -25,7 +25,12 @@ async fn main() -> Result<(), Error> {
         }
     }
     // Loaded once per cold start and shared by every invocation.
-    let sdk = Arc::new(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+    let sdk = Arc::new(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(glutil::aws::https_client())
+            .load()
+            .await,
+    );
     let concurrency = std::env::var("GLUTIL_CONCURRENCY")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())

@@ -20,6 +20,24 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tokio::sync::Semaphore;
 
+/// The HTTPS client every AWS request goes through: the SDK's own (hyper 1,
+/// rustls, the system's root certificates, proxies from the environment),
+/// with ring for the cryptography instead of aws-lc, which is slower to
+/// build.
+pub fn https_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut builder = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        builder.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            builder.set_sleep_impl(components.sleep_impl());
+        }
+        builder.set_proxy_config(Some(ProxyConfig::from_env()));
+        builder.build()
+    })
+}
+
 /// An HTTP client that lets at most `permits` requests be in flight.
 #[derive(Debug, Clone)]
 pub struct Budgeted {
@@ -28,23 +46,6 @@ pub struct Budgeted {
 }
 
 impl Budgeted {
-    /// The SDK's default HTTPS client (rustls with aws-lc, proxies from the
-    /// environment), capped at `permits` requests in flight.
-    pub fn default_https(permits: usize) -> Self {
-        let inner = Builder::new().build_with_connector_fn(|settings, components| {
-            let mut builder = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ));
-            builder.set_connector_settings(settings.cloned());
-            if let Some(components) = components {
-                builder.set_sleep_impl(components.sleep_impl());
-            }
-            builder.set_proxy_config(Some(ProxyConfig::from_env()));
-            builder.build()
-        });
-        Self::wrap(inner, permits)
-    }
-
     /// `inner`, capped at `permits` requests in flight (at least one).
     pub fn wrap(inner: SharedHttpClient, permits: usize) -> Self {
         Self {

@@ -23,6 +23,7 @@ use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentia
 use aws_credential_types::Credentials;
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -30,7 +31,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::aws::athena::Athena;
-use crate::aws::budget::Budgeted;
+use crate::aws::budget::{https_client, Budgeted};
 use crate::aws::debug::RequestLog;
 use crate::aws::failure::{innermost, Rounds};
 use crate::aws::glue::Catalog;
@@ -234,7 +235,8 @@ impl Aws {
     /// top, checks that a profile exists and that credentials are found,
     /// and builds the clients.
     pub async fn connect(options: &AwsOptions) -> Result<Self> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
         let profiles = load_profiles().await;
         let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
         if let Some(profile) = &options.profile {
@@ -298,15 +300,14 @@ impl Aws {
             s3 = s3.interceptor(log.clone());
             athena = athena.interceptor(log.clone());
         }
-        if let Some(permits) = options.max_in_flight {
-            let budget = match sdk.http_client() {
-                Some(inner) => Budgeted::wrap(inner, permits),
-                None => Budgeted::default_https(permits),
-            };
-            glue = glue.http_client(budget.clone());
-            s3 = s3.http_client(budget.clone());
-            athena = athena.http_client(budget);
-        }
+        let http = sdk.http_client().unwrap_or_else(https_client);
+        let http = match options.max_in_flight {
+            Some(permits) => SharedHttpClient::new(Budgeted::wrap(http, permits)),
+            None => http,
+        };
+        glue = glue.http_client(http.clone());
+        s3 = s3.http_client(http.clone());
+        athena = athena.http_client(http);
         if let Some(endpoint) = &settings.endpoint_url {
             glue = glue.endpoint_url(endpoint);
             s3 = s3.endpoint_url(endpoint);

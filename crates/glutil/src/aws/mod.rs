@@ -17,6 +17,7 @@ pub(crate) mod testing;
 pub mod write;
 
 pub use athena::{Athena, QueryContext};
+pub use budget::https_client;
 pub use client::{
     Aws, AwsOptions, ClientSettings, Notes, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
 };

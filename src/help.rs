@@ -1,0 +1,284 @@
+//! What each command's `--help` ends with: one or two examples, and the
+//! exit codes that command can give (no command lists another's).
+
+/// The line every footer ends with.
+const ENVIRONMENT: &str = "Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS and the other standard AWS SDK variables are honoured; the flags override them.";
+
+/// Exit code 0, as most commands say it.
+const DONE: &str = "  0    done, or nothing to do";
+/// Exit code 2, as every command that reads a table says it.
+const BAD_INPUT: &str = "  2    bad usage or bad input: an unknown database or table, a table\n       without partition keys, a location that is not in S3, a missing\n       bucket, an unknown profile, no credentials or credentials AWS\n       refused, an invalid option; nothing was changed";
+/// Exit code 130, for commands that write in batches.
+const INTERRUPTED: &str = "  130  stopped by Ctrl-C: the batches in flight finished, the rest was\n       not sent (the summary says how many); a rerun picks up the rest";
+
+fn footer(examples: &[(&str, &str)], codes: &[&str]) -> String {
+    let width = examples.iter().map(|(e, _)| e.len()).max().unwrap_or(0);
+    let mut text = String::from("Examples:\n");
+    for (example, what) in examples {
+        text.push_str(&format!("  {example:<width$}  # {what}\n"));
+    }
+    text.push_str("\nExit codes:\n");
+    for code in codes {
+        text.push_str(code);
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(ENVIRONMENT);
+    text
+}
+
+/// `partitioner --help`.
+pub fn partitioner() -> String {
+    footer(
+        &[
+            ("partitioner sales orders --dry-run", "what would be created"),
+            ("partitioner sales orders", "create them (backup first)"),
+            ("partitioner sales --all-tables", "every table of the database"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions could not be created, or AWS failed",
+            BAD_INPUT,
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `list-missing --help`.
+pub fn list_missing() -> String {
+    footer(
+        &[
+            ("list-missing sales orders", "partitions whose folder holds no data"),
+            ("list-missing sales --all-tables --fail-if-any", "an audit for CI"),
+        ],
+        &[
+            "  0    done (with --fail-if-any: nothing is missing)",
+            "  1    AWS failed, or a table of several failed",
+            BAD_INPUT,
+            "  3    --fail-if-any: missing partitions were found",
+        ],
+    )
+}
+
+/// `delete-missing --help`.
+pub fn delete_missing() -> String {
+    footer(
+        &[
+            ("delete-missing sales orders --dry-run", "what would be deleted"),
+            ("delete-missing sales orders", "delete them (backup first)"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions could not be deleted, or AWS failed",
+            BAD_INPUT,
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `delete-bad --help`.
+pub fn delete_bad() -> String {
+    footer(
+        &[
+            ("delete-bad sales orders --dry-run", "missing or misplaced partitions"),
+            ("delete-bad sales orders", "delete them (backup first)"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions could not be deleted, or AWS failed",
+            BAD_INPUT,
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `delete-all --help`.
+pub fn delete_all() -> String {
+    footer(
+        &[
+            ("delete-all sales orders --dry-run", "what would be deleted"),
+            ("delete-all sales orders --yes", "every partition, without asking"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions could not be deleted, or AWS failed",
+            "  2    bad usage or bad input (as above), or no --yes where no terminal\n       can confirm, or the confirmation was not given; nothing was\n       changed",
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `update-partitions --help`.
+pub fn update_partitions() -> String {
+    footer(
+        &[
+            ("update-partitions sales orders --dry-run", "what would be repointed"),
+            ("update-partitions sales --all-tables", "after moving a whole bucket"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions could not be updated, or AWS failed",
+            BAD_INPUT,
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `update-storage --help`.
+pub fn update_storage() -> String {
+    footer(
+        &[
+            ("update-storage sales orders --dry-run", "partitions whose schema differs"),
+            ("update-storage sales orders", "copy the table's schema into them"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions could not be updated, or AWS failed",
+            BAD_INPUT,
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `delete-bad-tables --help`.
+pub fn delete_bad_tables() -> String {
+    footer(
+        &[
+            ("delete-bad-tables sales --dry-run", "the junk tables a crawler made"),
+            ("delete-bad-tables sales", "delete them (backup first)"),
+        ],
+        &[
+            DONE,
+            "  1    some tables could not be deleted, or AWS failed",
+            "  2    bad usage or bad input: an unknown database, an unknown profile,\n       no credentials or credentials AWS refused, an invalid option",
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `restore --help`.
+pub fn restore() -> String {
+    footer(
+        &[
+            ("restore BACKUP.jsonl --dry-run", "what restoring would change"),
+            ("restore BACKUP.jsonl", "undo the run that wrote it"),
+        ],
+        &[
+            DONE,
+            "  1    some changes failed, or something could not be restored (each\n       is listed with why), or AWS failed",
+            "  2    bad usage or bad input: a malformed backup file, an unknown\n       profile, no credentials or credentials AWS refused, an invalid\n       option; nothing was changed",
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `create-table --help`.
+pub fn create_table() -> String {
+    footer(
+        &[
+            ("create-table sales orders s3://data/orders/ --dry-run", "the table it would define"),
+            ("create-table sales orders s3://data/orders/ --update", "add new columns"),
+        ],
+        &[
+            DONE,
+            "  1    the table or some partitions could not be written, a Parquet\n       footer is corrupt, or AWS failed",
+            "  2    bad usage or bad input: no Parquet files, conflicting column\n       types, uneven folder depths, a table that exists (without\n       --update), an unknown database or bucket, an unknown profile,\n       no credentials or credentials AWS refused; nothing was changed",
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `query --help`.
+pub fn query() -> String {
+    footer(
+        &[
+            ("query \"SELECT count(*) FROM sales.orders\"", "one statement, a table of rows"),
+            ("query --file checks.sql --output json", "a script, one document"),
+        ],
+        &[
+            "  0    every statement succeeded",
+            "  1    a statement failed, was cancelled or timed out, or AWS failed",
+            "  2    bad usage: no statement, an unknown file, Athena refused the\n       request (an unknown workgroup, a statement it cannot parse), an\n       unknown profile, no credentials or credentials AWS refused",
+            "  130  stopped by Ctrl-C: every query this run started was stopped",
+        ],
+    )
+}
+
+/// `gaps --help`.
+pub fn gaps() -> String {
+    footer(
+        &[
+            ("gaps sales orders --every hour", "hours without a partition"),
+            ("gaps sales orders --every day --since 2024-01-01 --fail-if-any", "an audit for CI"),
+        ],
+        &[
+            "  0    done (with --fail-if-any: no gaps)",
+            "  1    AWS failed, or a table of several failed",
+            BAD_INPUT,
+            "  3    --fail-if-any: slots without a partition were found",
+        ],
+    )
+}
+
+/// `quilt-tables --help`.
+pub fn quilt_tables() -> String {
+    footer(
+        &[
+            ("quilt-tables my-bucket --database quilt --dry-run", "the four tables and views"),
+            ("quilt-tables my-bucket --database quilt", "create or update them"),
+        ],
+        &[
+            DONE,
+            "  1    some tables or views could not be written, or AWS failed",
+            "  2    bad usage or bad input: an unknown database, a bucket that does\n       not exist or holds no .quilt/ folder, an unknown profile, no\n       credentials or credentials AWS refused; nothing was changed",
+            INTERRUPTED,
+        ],
+    )
+}
+
+/// `glutil backups --help`.
+pub fn backups() -> String {
+    footer(
+        &[
+            ("glutil backups list", "every backup, oldest first"),
+            ("glutil backups prune --older-than 30d --dry-run", "what pruning would remove"),
+        ],
+        &[
+            DONE,
+            "  1    a backup could not be removed",
+            "  2    bad usage: an age without a unit, a folder that cannot be read",
+        ],
+    )
+}
+
+/// `glutil --help`.
+pub fn glutil() -> String {
+    footer(
+        &[
+            ("glutil partitioner sales orders", "the same as `partitioner sales orders`"),
+            ("glutil COMMAND --help", "one command's options, examples and exit codes"),
+        ],
+        &[
+            DONE,
+            "  1    some changes failed, or AWS failed",
+            BAD_INPUT,
+            "  3    list-missing and gaps with --fail-if-any found something",
+            INTERRUPTED,
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_footer_aligns_its_examples_and_lists_only_its_codes() {
+        let text = list_missing();
+        assert!(text.starts_with("Examples:\n  list-missing sales orders "), "{text}");
+        assert!(text.contains("  3    --fail-if-any"), "{text}");
+        assert!(!text.contains("130"), "list-missing writes nothing: {text}");
+        assert!(!partitioner().contains("  3 "), "{}", partitioner());
+        assert!(text.ends_with(ENVIRONMENT));
+    }
+}
