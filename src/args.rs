@@ -28,7 +28,7 @@ pub struct AwsArgs {
     /// up to N times, after a longer pause [default: AWS_MAX_ATTEMPTS or
     /// the profile's max_attempts, else 10].
     #[arg(long, value_name = "N", allow_negative_numbers = true,
-          value_parser = clap::value_parser!(u32).range(1..=100))]
+          value_parser = whole_number(1, 100))]
     pub max_attempts: Option<u32>,
     /// How long one attempt may wait for its whole answer before it is
     /// abandoned and retried like a throttle, e.g. 30s, 2m.
@@ -36,7 +36,7 @@ pub struct AwsArgs {
     pub attempt_timeout: Duration,
     /// `requester`: for Requester Pays buckets, every S3 request says the
     /// caller pays (x-amz-request-payer: requester).
-    #[arg(long, value_enum, value_name = "PAYER")]
+    #[arg(long, value_enum, value_name = "PAYER", hide_possible_values = true)]
     pub request_payer: Option<RequestPayer>,
     /// One stderr line per AWS request attempt: service, operation, table
     /// or S3 folder, HTTP status and error code, attempt, milliseconds
@@ -111,13 +111,12 @@ pub enum OutputFormat {
 
 /// How a run behaves and reports.
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Run")]
+#[command(next_help_heading = "Output")]
 pub struct RunArgs {
     /// Requests in flight at once, per stage (S3 listings, Glue batches);
     /// over several tables, the total for the whole run.
-    #[arg(long, value_name = "N", default_value_t = 32,
-          allow_negative_numbers = true,
-          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, value_name = "N", default_value_t = 32, help_heading = "AWS",
+          allow_negative_numbers = true, value_parser = whole_number(1, 1024))]
     pub concurrency: u32,
     /// Output format on stdout.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
@@ -145,25 +144,46 @@ pub struct TableArgs {
 /// The tables a command works on: one or more named tables, every table of
 /// the database, or the tables whose names match a pattern.
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Tables")]
 pub struct TablesArgs {
     /// Glue database name.
     #[arg(value_name = "DATABASE", value_parser = catalog_name)]
     pub database: String,
     /// Tables in that database. Several tables run concurrently under one
-    /// request budget (--concurrency is the total), with one summary each,
-    /// totals and one backup file for the run.
+    /// request budget (--concurrency is the total), with one summary each
+    /// and totals.
     #[arg(value_name = "TABLE", value_parser = catalog_name,
           required_unless_present_any = ["all_tables", "globs"])]
     pub names: Vec<String>,
     /// Every table of the database (views are skipped).
-    #[arg(long, conflicts_with_all = ["names", "globs"])]
+    #[arg(long, conflicts_with_all = ["names", "globs"], help_heading = "Tables")]
     pub all_tables: bool,
     /// The tables whose names match GLOB: `*` any run of characters, `?`
     /// one character (quote it from the shell); repeat for more. Views are
     /// skipped.
-    #[arg(long = "tables", value_name = "GLOB")]
+    #[arg(long = "tables", value_name = "GLOB", help_heading = "Tables")]
     pub globs: Vec<String>,
+}
+
+/// The usage line of a command over tables: by name, all, or by pattern.
+pub fn tables_usage(command: &str) -> String {
+    format!(
+        "{command} [OPTIONS] <DATABASE> <TABLE>...\n       {command} [OPTIONS] <DATABASE> --all-tables\n       {command} [OPTIONS] <DATABASE> --tables <GLOB>..."
+    )
+}
+
+/// A whole number from `min` to `max`, with a message in words when it is
+/// not one.
+pub fn whole_number(
+    min: u32,
+    max: u32,
+) -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        text.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| format!("`{text}` is not a whole number from {min} to {max}"))
+    }
 }
 
 impl TablesArgs {
@@ -187,7 +207,7 @@ pub struct TablesWriteArgs {
     #[command(flatten)]
     pub tables: TablesArgs,
     /// Print what would change; change nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = "Safety")]
     pub dry_run: bool,
     /// Backup, AWS and run options.
     #[command(flatten)]
@@ -228,7 +248,7 @@ pub struct TableWriteArgs {
     #[command(flatten)]
     pub table: TableArgs,
     /// Print what would change; change nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = "Safety")]
     pub dry_run: bool,
     /// Backup, AWS and run options.
     #[command(flatten)]
@@ -237,7 +257,7 @@ pub struct TableWriteArgs {
 
 /// Where a command that writes keeps its backup.
 #[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Backup")]
+#[command(next_help_heading = "Safety")]
 pub struct BackupArgs {
     /// Backup file of what this run changes [default: a new file in
     /// $XDG_STATE_HOME/glutil/backups/].
@@ -245,8 +265,9 @@ pub struct BackupArgs {
     /// Before changing the catalog, everything about to change is written
     /// here (JSON Lines) and synced; `restore PATH` undoes the run. Without
     /// XDG_STATE_HOME the default folder is ~/.local/state/glutil/backups/,
-    /// and the name holds the command, the table and the time. An existing
-    /// file is never overwritten.
+    /// and the name holds the command, the table and the time. A run over
+    /// several tables writes one file. An existing file is never
+    /// overwritten.
     #[arg(long, value_name = "PATH")]
     pub backup: Option<PathBuf>,
 }

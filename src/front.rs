@@ -32,7 +32,7 @@ use crate::{main_for, Command, EXIT_OK};
     propagate_version = true,
     subcommand_required = true,
     arg_required_else_help = true,
-    after_help = crate::EXIT_CODES_HELP
+    after_help = crate::help::glutil()
 )]
 pub struct Glutil {
     /// The command to run.

@@ -2,7 +2,7 @@
 //! exit codes that command can give (no command lists another's).
 
 /// The line every footer ends with.
-const ENVIRONMENT: &str = "Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS and the other standard AWS SDK variables are honoured; the flags override them.";
+const ENVIRONMENT: &str = "Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS\nand the other standard AWS SDK variables are honoured; the flags override them.";
 
 /// Exit code 0, as most commands say it.
 const DONE: &str = "  0    done, or nothing to do";
@@ -102,7 +102,7 @@ pub fn delete_all() -> String {
         &[
             DONE,
             "  1    some partitions could not be deleted, or AWS failed",
-            "  2    bad usage or bad input (as above), or no --yes where no terminal\n       can confirm, or the confirmation was not given; nothing was\n       changed",
+            "  2    bad usage or bad input: an unknown database or table, a table\n       without partition keys, an unknown profile, no credentials or\n       credentials AWS refused, an invalid option, or no --yes where no\n       terminal can confirm (or no confirmation); nothing was changed",
             INTERRUPTED,
         ],
     )
@@ -198,7 +198,7 @@ pub fn query() -> String {
         &[
             "  0    every statement succeeded",
             "  1    a statement failed, was cancelled or timed out, or AWS failed",
-            "  2    bad usage: no statement, an unknown file, Athena refused the\n       request (an unknown workgroup, a statement it cannot parse), an\n       unknown profile, no credentials or credentials AWS refused",
+            "  2    bad usage: no SQL, an unreadable or empty --file, an unknown\n       --id, an --output-location that is not s3://, Athena refused the\n       request (an unknown workgroup, a statement it cannot parse), an\n       unknown profile, no credentials or credentials AWS refused",
             "  130  stopped by Ctrl-C: every query this run started was stopped",
         ],
     )
@@ -214,7 +214,7 @@ pub fn gaps() -> String {
         &[
             "  0    done (with --fail-if-any: no gaps)",
             "  1    AWS failed, or a table of several failed",
-            BAD_INPUT,
+            "  2    bad usage or bad input: an unknown database or table, keys that\n       do not name a time, a bad --since, --until or --value-format, an\n       unknown profile, no credentials or credentials AWS refused",
             "  3    --fail-if-any: slots without a partition were found",
         ],
     )

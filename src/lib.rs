@@ -8,6 +8,7 @@ pub mod commands;
 pub mod credentials;
 pub mod driver;
 pub mod front;
+pub mod help;
 pub mod many;
 pub mod output;
 pub mod progress;
@@ -31,24 +32,6 @@ pub const EXIT_FOUND: u8 = 3;
 
 /// Exit code: stopped by Ctrl-C after the batches in flight (128 + SIGINT).
 pub const EXIT_INTERRUPTED: u8 = 130;
-
-/// The exit-code table every `--help` ends with.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  done, or nothing to do
-  1  failure: some changes failed, or AWS returned an error, or a
-     backup could not be written (then nothing was changed)
-  2  bad usage or bad input: unknown database or table, a table without
-     partition keys, a location that is not in S3, a missing bucket,
-     an unknown profile, no credentials or credentials AWS refused,
-     an invalid option, delete-all without --yes and no terminal, a
-     malformed backup file, a --backup file that already exists
-  3  list-missing --fail-if-any: missing partitions were found
-130 stopped by Ctrl-C: the batches in flight finished, the rest was not sent
-    (the summary says how many); a rerun picks up the rest
-
-Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
-standard AWS SDK variables are honoured; the flags override them.";
 
 /// `--debug`: error messages also show the SDK's own account of a failure.
 static DEBUG: AtomicBool = AtomicBool::new(false);

@@ -12,7 +12,7 @@ use crate::{Command, EXIT_FAILURE, EXIT_OK};
 
 /// Lists or prunes backup files.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "backups", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "backups", version, after_help = crate::help::backups())]
 pub struct Backups {
     /// What to do.
     #[command(subcommand)]

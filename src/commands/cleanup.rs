@@ -15,7 +15,7 @@ use glutil::model::{PartitionImage, S3Location, StoredPartition, Table};
 use glutil::plan::audit::{all_partitions, Audit, Finding};
 use glutil::read::snapshot::{data_presence, read_locations, read_whole, Snapshot};
 
-use crate::args::{AwsArgs, RunArgs, TableArgs, TableWriteArgs, TablesArgs, TablesWriteArgs};
+use crate::args::{AwsArgs, RunArgs, TableArgs, TablesArgs, TablesWriteArgs, WriteArgs};
 use crate::driver::{self, Job, OnTable, Options};
 use crate::many;
 use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
@@ -39,7 +39,7 @@ pub enum Selection {
 /// folders such as `_temporary`, a bucket that does not exist, or a location
 /// that is not in S3.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "list-missing", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "list-missing", version, override_usage = crate::args::tables_usage("list-missing"), after_help = crate::help::list_missing())]
 pub struct ListMissing {
     /// The tables to audit.
     #[command(flatten)]
@@ -49,7 +49,7 @@ pub struct ListMissing {
     pub fail_if_any: bool,
     /// Accepted like the other commands' --dry-run: list-missing never
     /// writes anyway.
-    #[arg(long)]
+    #[arg(long, help_heading = "Safety")]
     pub dry_run: bool,
     /// How to reach AWS.
     #[command(flatten)]
@@ -64,7 +64,7 @@ pub struct ListMissing {
 /// Exactly what `list-missing` lists. A backup of each partition is written
 /// first; `restore` puts them back.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "delete-missing", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "delete-missing", version, override_usage = crate::args::tables_usage("delete-missing"), after_help = crate::help::delete_missing())]
 pub struct DeleteMissing {
     /// Shared delete arguments.
     #[command(flatten)]
@@ -78,7 +78,7 @@ pub struct DeleteMissing {
 /// bucket, or outside the table's location. Values found in two conflicting
 /// folders are left alone. A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "delete-bad", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "delete-bad", version, override_usage = crate::args::tables_usage("delete-bad"), after_help = crate::help::delete_bad())]
 pub struct DeleteBad {
     /// Shared delete arguments.
     #[command(flatten)]
@@ -90,14 +90,20 @@ pub struct DeleteBad {
 /// Asks for confirmation on a terminal; elsewhere it needs --yes. A backup
 /// is written first.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "delete-all", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "delete-all", version, after_help = crate::help::delete_all())]
 pub struct DeleteAll {
-    /// Shared delete arguments.
+    /// The table.
     #[command(flatten)]
-    pub args: TableWriteArgs,
-    /// Delete without asking.
-    #[arg(long, short = 'y')]
+    pub table: TableArgs,
+    /// Print what would be deleted; change nothing.
+    #[arg(long, help_heading = "Safety")]
+    pub dry_run: bool,
+    /// Delete without asking (needed where no terminal can confirm).
+    #[arg(long, short = 'y', help_heading = "Safety")]
     pub yes: bool,
+    /// Backup, AWS and run options.
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 impl Command for ListMissing {
@@ -141,23 +147,22 @@ async fn delete_tables(
 
 impl Command for DeleteAll {
     async fn run(self) -> anyhow::Result<u8> {
-        let args = &self.args;
         // Refuse before any request: a script that forgot --yes learns at once.
-        if !args.dry_run && !self.yes && !std::io::stdin().is_terminal() {
+        if !self.dry_run && !self.yes && !std::io::stdin().is_terminal() {
             return Err(glutil::Error::InvalidInput(format!(
                 "delete-all deletes every partition of {}.{}; without a terminal to confirm on, pass --yes (or --dry-run to see them first)",
-                args.table.database, args.table.table
+                self.table.database, self.table.table
             ))
             .into());
         }
         let job = Delete {
             command: "delete-all",
             selection: Selection::All,
-            table: args.table.clone(),
-            dry_run: args.dry_run,
+            table: self.table.clone(),
+            dry_run: self.dry_run,
             yes: self.yes,
         };
-        driver::run(&job, Options::for_table(args)).await
+        driver::run(&job, Options::new(&self.write, self.dry_run)).await
     }
 }
 

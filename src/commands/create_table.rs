@@ -33,7 +33,7 @@ use crate::Command;
 /// ones take --partition-keys (or get `partition_0`, `partition_1`, ... as
 /// a crawler names them). A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "create-table", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "create-table", version, after_help = crate::help::create_table())]
 pub struct CreateTable {
     /// Glue database name.
     #[arg(value_name = "DATABASE", value_parser = catalog_name)]

@@ -18,18 +18,6 @@ use crate::output::{Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{Command, EXIT_FOUND, EXIT_OK};
 
-/// The exit codes of `gaps`.
-pub const GAPS_EXIT_CODES: &str = "\
-Exit codes:
-  0  done (gaps or not, without --fail-if-any)
-  1  AWS returned an error
-  2  bad usage or bad input: unknown database or table, keys that do not
-     name a time, a bad --since/--until/--value-format
-  3  --fail-if-any: some slots have no partition
-
-Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
-standard AWS SDK variables are honoured; the flags override them.";
-
 /// Lists the hours or days that have no partition in the catalog.
 ///
 /// For tables keyed by time: year, month, day [, hour] keys, or one key
@@ -43,7 +31,7 @@ standard AWS SDK variables are honoured; the flags override them.";
 /// writes; the text ends with the command that repairs what can be
 /// repaired.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "gaps", version, after_help = GAPS_EXIT_CODES)]
+#[command(name = "gaps", version, override_usage = crate::args::tables_usage("gaps"), after_help = crate::help::gaps())]
 pub struct GapsArgs {
     /// The tables to check.
     #[command(flatten)]

@@ -27,13 +27,13 @@ use crate::Command;
 /// data. Folders that decode to the same values are reported as conflicts
 /// and not created.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "partitioner", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "partitioner", version, override_usage = crate::args::tables_usage("partitioner"), after_help = crate::help::partitioner())]
 pub struct Args {
     /// The tables to partition.
     #[command(flatten)]
     pub tables: TablesArgs,
     /// Print what would be created; change nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = "Safety")]
     pub dry_run: bool,
     /// Only look at today and the N days before it. The partition keys
     /// (after any --prefix values) must start with year, month, day.

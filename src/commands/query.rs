@@ -22,18 +22,7 @@ use crate::progress::{request_stop, set_interrupt_note, stop_requested, stopped}
 use crate::results::{Heading, Printer, ResultFormat};
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
 
-/// The exit codes of `query`.
-pub const QUERY_EXIT_CODES: &str = "\
-Exit codes:
-  0  every statement succeeded
-  1  a statement failed, was cancelled or timed out (it was stopped),
-     or AWS returned an error; the other statements still ran
-  2  bad usage: no SQL, an unreadable or empty --file, an unknown --id,
-     an --output-location that is not s3://
-130 stopped by Ctrl-C: every query this run started was stopped
 
-Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and the other
-standard AWS SDK variables are honoured; the flags override them.";
 
 /// Runs Athena queries and prints their results.
 ///
@@ -47,7 +36,7 @@ standard AWS SDK variables are honoured; the flags override them.";
 /// 10 MB minimum) goes to stderr. A timeout or Ctrl-C stops the queries
 /// this run started (StopQueryExecution): none is left running.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "query", version, after_help = QUERY_EXIT_CODES)]
+#[command(name = "query", version, after_help = crate::help::query())]
 pub struct Query {
     /// The SQL to run; several statements separated by `;` run as a script.
     #[arg(value_name = "SQL", required_unless_present_any = ["file", "id"],

@@ -27,7 +27,7 @@ use crate::Command;
 /// --drop removes the four (backup first). Nothing else in the database is
 /// touched.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "quilt-tables", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "quilt-tables", version, after_help = crate::help::quilt_tables())]
 pub struct QuiltTables {
     /// The Quilt bucket (`my-bucket` or `s3://my-bucket`).
     #[arg(value_name = "BUCKET", value_parser = bucket_name)]

@@ -29,7 +29,7 @@ use crate::Command;
 /// `StorageDescriptor.Location` changes; partitions not found there are left
 /// alone and listed. A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "update-partitions", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "update-partitions", version, override_usage = crate::args::tables_usage("update-partitions"), after_help = crate::help::update_partitions())]
 pub struct UpdatePartitions {
     /// Shared arguments.
     #[command(flatten)]
@@ -43,7 +43,7 @@ pub struct UpdatePartitions {
 /// differs, keeping each partition's location and parameters (the fix for
 /// Athena's HIVE_PARTITION_SCHEMA_MISMATCH). A backup is written first.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "update-storage", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "update-storage", version, override_usage = crate::args::tables_usage("update-storage"), after_help = crate::help::update_storage())]
 pub struct UpdateStorage {
     /// Shared arguments.
     #[command(flatten)]
@@ -57,7 +57,7 @@ pub struct UpdateStorage {
 /// (`events_1a2b3c` next to `events`). A backup of each table and its
 /// partitions is written first.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "delete-bad-tables", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "delete-bad-tables", version, after_help = crate::help::delete_bad_tables())]
 pub struct DeleteBadTables {
     /// Glue database name.
     #[arg(value_name = "DATABASE", value_parser = crate::args::catalog_name)]

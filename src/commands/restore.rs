@@ -23,7 +23,7 @@ use crate::{exit_status, Command};
 /// compared first, so restoring twice changes nothing the second time.
 /// Restore writes a backup of its own changes too.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "restore", version, after_help = crate::EXIT_CODES_HELP)]
+#[command(name = "restore", version, after_help = crate::help::restore())]
 pub struct Restore {
     /// The backup a command wrote (its summary printed the path).
     #[arg(value_name = "BACKUP_FILE")]
