@@ -75,6 +75,19 @@ impl AwsArgs {
     }
 }
 
+/// An age for deciding what is old enough to remove: `30d`, `12h`, `2w`.
+/// A bare number is refused, since `30` could mean seconds or days, and a
+/// wrong guess removes what should have been kept.
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!(
+            "`{trimmed}` has no unit: write {trimmed}d for days, {trimmed}h for hours or {trimmed}w for weeks"
+        ));
+    }
+    parse_duration(trimmed)
+}
+
 /// `90s`, `1500ms`, `15m`, `2h`, `30d`, `2w`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -270,4 +283,32 @@ pub struct BackupArgs {
     /// overwritten.
     #[arg(long, value_name = "PATH")]
     pub backup: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_age_needs_a_unit() {
+        assert_eq!(parse_age("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(parse_age("12h").unwrap(), Duration::from_secs(12 * 3600));
+        assert_eq!(parse_age("2w").unwrap(), Duration::from_secs(14 * 86_400));
+        let bare = parse_age("30").unwrap_err();
+        assert!(bare.contains("has no unit: write 30d for days"), "{bare}");
+        assert!(parse_age("ten days").is_err());
+        // Timeouts keep taking bare seconds.
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+    }
+
+    #[test]
+    fn whole_numbers_say_their_range_in_words() {
+        let parse = whole_number(1, 100);
+        assert_eq!(parse("7"), Ok(7));
+        assert_eq!(
+            parse("-1").unwrap_err(),
+            "`-1` is not a whole number from 1 to 100"
+        );
+        assert!(parse("101").is_err());
+    }
 }

@@ -31,9 +31,15 @@ fn footer(examples: &[(&str, &str)], codes: &[&str]) -> String {
 pub fn partitioner() -> String {
     footer(
         &[
-            ("partitioner sales orders --dry-run", "what would be created"),
+            (
+                "partitioner sales orders --dry-run",
+                "what would be created",
+            ),
             ("partitioner sales orders", "create them (backup first)"),
-            ("partitioner sales --all-tables", "every table of the database"),
+            (
+                "partitioner sales --all-tables",
+                "every table of the database",
+            ),
         ],
         &[
             DONE,
@@ -48,8 +54,14 @@ pub fn partitioner() -> String {
 pub fn list_missing() -> String {
     footer(
         &[
-            ("list-missing sales orders", "partitions whose folder holds no data"),
-            ("list-missing sales --all-tables --fail-if-any", "an audit for CI"),
+            (
+                "list-missing sales orders",
+                "partitions whose folder holds no data",
+            ),
+            (
+                "list-missing sales --all-tables --fail-if-any",
+                "an audit for CI",
+            ),
         ],
         &[
             "  0    done (with --fail-if-any: nothing is missing)",
@@ -64,7 +76,10 @@ pub fn list_missing() -> String {
 pub fn delete_missing() -> String {
     footer(
         &[
-            ("delete-missing sales orders --dry-run", "what would be deleted"),
+            (
+                "delete-missing sales orders --dry-run",
+                "what would be deleted",
+            ),
             ("delete-missing sales orders", "delete them (backup first)"),
         ],
         &[
@@ -80,7 +95,10 @@ pub fn delete_missing() -> String {
 pub fn delete_bad() -> String {
     footer(
         &[
-            ("delete-bad sales orders --dry-run", "missing or misplaced partitions"),
+            (
+                "delete-bad sales orders --dry-run",
+                "missing or misplaced partitions",
+            ),
             ("delete-bad sales orders", "delete them (backup first)"),
         ],
         &[
@@ -112,8 +130,14 @@ pub fn delete_all() -> String {
 pub fn update_partitions() -> String {
     footer(
         &[
-            ("update-partitions sales orders --dry-run", "what would be repointed"),
-            ("update-partitions sales --all-tables", "after moving a whole bucket"),
+            (
+                "update-partitions sales orders --dry-run",
+                "what would be repointed",
+            ),
+            (
+                "update-partitions sales --all-tables",
+                "after moving a whole bucket",
+            ),
         ],
         &[
             DONE,
@@ -128,8 +152,14 @@ pub fn update_partitions() -> String {
 pub fn update_storage() -> String {
     footer(
         &[
-            ("update-storage sales orders --dry-run", "partitions whose schema differs"),
-            ("update-storage sales orders", "copy the table's schema into them"),
+            (
+                "update-storage sales orders --dry-run",
+                "partitions whose schema differs",
+            ),
+            (
+                "update-storage sales orders",
+                "copy the table's schema into them",
+            ),
         ],
         &[
             DONE,
@@ -241,7 +271,10 @@ pub fn backups() -> String {
     footer(
         &[
             ("glutil backups list", "every backup, oldest first"),
-            ("glutil backups prune --older-than 30d --dry-run", "what pruning would remove"),
+            (
+                "glutil backups prune --older-than 30d --dry-run",
+                "what pruning would remove",
+            ),
         ],
         &[
             DONE,
@@ -255,8 +288,14 @@ pub fn backups() -> String {
 pub fn glutil() -> String {
     footer(
         &[
-            ("glutil partitioner sales orders", "the same as `partitioner sales orders`"),
-            ("glutil COMMAND --help", "one command's options, examples and exit codes"),
+            (
+                "glutil partitioner sales orders",
+                "the same as `partitioner sales orders`",
+            ),
+            (
+                "glutil COMMAND --help",
+                "one command's options, examples and exit codes",
+            ),
         ],
         &[
             DONE,
@@ -275,7 +314,10 @@ mod tests {
     #[test]
     fn a_footer_aligns_its_examples_and_lists_only_its_codes() {
         let text = list_missing();
-        assert!(text.starts_with("Examples:\n  list-missing sales orders "), "{text}");
+        assert!(
+            text.starts_with("Examples:\n  list-missing sales orders "),
+            "{text}"
+        );
         assert!(text.contains("  3    --fail-if-any"), "{text}");
         assert!(!text.contains("130"), "list-missing writes nothing: {text}");
         assert!(!partitioner().contains("  3 "), "{}", partitioner());

@@ -297,12 +297,19 @@ impl<'a> ManyReport<'a> {
             exits: BTreeSet::new(),
         };
         if report.json {
-            let head = serde_json::json!({
-                "command": command,
-                "database": report.database,
-                "dry_run": dry_run,
-            });
-            let head = serde_json::to_string_pretty(&head)?;
+            // A struct, not a map: every document starts with `command`
+            // and `dry_run`, in that order.
+            #[derive(serde::Serialize)]
+            struct Head<'h> {
+                command: &'h str,
+                dry_run: bool,
+                database: &'h str,
+            }
+            let head = serde_json::to_string_pretty(&Head {
+                command,
+                dry_run,
+                database: &report.database,
+            })?;
             // The head without its closing brace (its last character, as
             // the pretty printer ends a map); the tables follow.
             let open = head[..head.len() - 1].trim_end();
@@ -313,7 +320,10 @@ impl<'a> ManyReport<'a> {
 
     /// Views a pattern matched: not tables of data, so not run.
     fn skipped(&mut self, views: &[String]) -> std::io::Result<()> {
-        self.skipped = views.to_vec();
+        self.skipped = views
+            .iter()
+            .map(|v| format!("{}.{v}", self.database))
+            .collect();
         if !self.json && !self.output.quiet {
             for view in views {
                 write_out(format_args!(

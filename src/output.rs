@@ -203,14 +203,14 @@ impl Report {
 pub struct TableHead<'a> {
     /// The command.
     pub command: &'static str,
+    /// Nothing was written.
+    pub dry_run: bool,
     /// The table's database.
     pub database: &'a str,
     /// The table.
     pub table: &'a str,
     /// The table's location.
     pub location: &'a S3Location,
-    /// Nothing was written.
-    pub dry_run: bool,
     /// Catalog partitions examined.
     pub examined: u64,
 }
@@ -324,6 +324,16 @@ impl Text {
     }
 }
 
+/// Summary rows for counts, labelled by their JSON names with spaces for
+/// underscores (`already_present` reads `already present`): one
+/// vocabulary for text, JSON and the totals of a run over several tables.
+pub fn count_rows(counts: &[(&'static str, u64)]) -> Vec<Row> {
+    counts
+        .iter()
+        .map(|(name, value)| Row::shown(&name.replace('_', " "), value))
+        .collect()
+}
+
 /// The rows every write summary ends with: failures, the error that
 /// stopped the writes (if one did), and what was left unsent.
 pub fn outcome_rows(
@@ -332,7 +342,14 @@ pub fn outcome_rows(
     stopped: Option<&Stopped>,
 ) -> Vec<Row> {
     let mut rows = vec![Row::field("failed", failed)];
-    rows.push(Row::field("stopped", stopped));
+    rows.extend(stop_rows(not_attempted, stopped));
+    rows
+}
+
+/// What an interrupted or stopped write left: the error that stopped it,
+/// and how many were not sent.
+pub fn stop_rows(not_attempted: u64, stopped: Option<&Stopped>) -> Vec<Row> {
+    let mut rows = vec![Row::field("stopped", stopped)];
     if not_attempted > 0 {
         let why = if stopped.is_some() {
             "not sent after the error that stopped the writes"

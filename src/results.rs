@@ -10,7 +10,9 @@ use serde_json::Value;
 /// The format of query results on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ResultFormat {
-    /// Aligned columns for people; NULL shown as `NULL`.
+    /// Aligned columns for people; NULL shown as `NULL` (`text`, as every
+    /// other command calls its format for people, is the same).
+    #[value(alias = "text")]
     Table,
     /// RFC 4180 CSV with a header line; NULL is an empty field, an empty
     /// string is `""`.
@@ -204,10 +206,11 @@ impl<W: Write> Printer<W> {
     }
 
     /// What comes before a statement's JSON object: a script's objects form
-    /// one array.
+    /// one array, `statements`, in a document that starts as every
+    /// command's does.
     fn json_opening(&self, first: bool) -> &'static str {
         match (self.script, first) {
-            (true, true) => "[\n",
+            (true, true) => "{\"command\":\"query\",\"dry_run\":false,\"statements\":[\n",
             (true, false) => ",\n",
             (false, _) => "",
         }
@@ -233,9 +236,9 @@ impl<W: Write> Printer<W> {
     pub fn finish(mut self) -> io::Result<()> {
         if self.format == ResultFormat::Json && self.script {
             if self.written == 0 {
-                write!(self.out, "[")?;
+                write!(self.out, "{}", self.json_opening(true).trim_end())?;
             }
-            writeln!(self.out, "\n]")?;
+            writeln!(self.out, "\n]}}")?;
         }
         self.out.flush()
     }
@@ -244,6 +247,12 @@ impl<W: Write> Printer<W> {
 /// What a statement's JSON object starts with, in this order.
 #[derive(serde::Serialize)]
 struct HeadJson<'a> {
+    /// `query`, for a document of one statement (a script's statements sit
+    /// in a document that says it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dry_run: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     statement: Option<usize>,
     query_execution_id: Option<&'a str>,
@@ -262,7 +271,10 @@ impl<'a> HeadJson<'a> {
         columns: Option<&'a [ResultColumn]>,
         error: Option<&'a str>,
     ) -> Self {
+        let alone = heading.of <= 1;
         Self {
+            command: alone.then_some("query"),
+            dry_run: alone.then_some(false),
             statement: (heading.of > 1).then_some(heading.number),
             query_execution_id: heading.id,
             sql: heading.sql,

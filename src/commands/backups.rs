@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use glutil::backup::catalog::{list_backups, older_than, BackupSummary};
 
-use crate::args::parse_duration;
+use crate::args::parse_age;
 use crate::args::OutputFormat;
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
 
@@ -28,7 +28,7 @@ pub enum BackupsAction {
     /// files are never removed.
     Prune {
         /// Age, e.g. 30d, 12h, 2w.
-        #[arg(long, value_name = "AGE", value_parser = parse_duration)]
+        #[arg(long, value_name = "AGE", value_parser = parse_age)]
         older_than: Duration,
         /// Print what would be removed; remove nothing.
         #[arg(long)]

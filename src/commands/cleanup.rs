@@ -18,7 +18,9 @@ use glutil::read::snapshot::{data_presence, read_locations, read_whole, Snapshot
 use crate::args::{AwsArgs, RunArgs, TableArgs, TablesArgs, TablesWriteArgs, WriteArgs};
 use crate::driver::{self, Job, OnTable, Options};
 use crate::many;
-use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
+use crate::output::{
+    count_rows, failure_lines, stop_rows, values_text, Report, Run, TableHead, Text,
+};
 use crate::session::Session;
 use crate::{Command, EXIT_FOUND, EXIT_OK};
 
@@ -171,8 +173,24 @@ pub struct Chosen {
     table: Table,
     examined: u64,
     findings: Vec<Finding>,
+    /// Of the findings, those whose values are found under the table's
+    /// location in another folder with data: moved, not gone.
+    repointable: u64,
     /// The partitions as read: whole in a real run, for the backup.
     partitions: Vec<PartitionImage>,
+}
+
+impl Chosen {
+    /// Says that `update-partitions` would repoint the moved ones instead
+    /// of deleting them, when there are some.
+    fn repoint_hint(&self) -> Option<String> {
+        (self.repointable > 0).then(|| {
+            format!(
+                "{} of these partitions have their data under the table location in another folder (the data moved): `update-partitions {} {}` would repoint them instead of deleting them",
+                self.repointable, self.table.database, self.table.name
+            )
+        })
+    }
 }
 
 /// Reads the table and picks the partitions `selection` names.
@@ -198,6 +216,7 @@ async fn choose(
             table,
             examined: stored.len() as u64,
             findings: all_partitions(&stored),
+            repointable: 0,
             partitions,
         });
     }
@@ -220,11 +239,12 @@ async fn choose(
             Vec::new(),
         ),
     };
-    let has_data = data_presence(aws, &snapshot, concurrency, progress).await?;
+    let presence = data_presence(aws, &snapshot, concurrency, progress).await?;
     let audit = Audit {
         partitions: snapshot.partitions,
         discovery: snapshot.discovery,
-        has_data,
+        has_data: presence.has_data,
+        missing_buckets: presence.missing_buckets,
     };
     let findings = match selection {
         Selection::Missing => audit.missing(),
@@ -233,6 +253,7 @@ async fn choose(
     Ok(Chosen {
         table: snapshot.table,
         examined: audit.partitions.len() as u64,
+        repointable: audit.repointable(&findings),
         findings,
         partitions,
     })
@@ -272,11 +293,14 @@ impl Job for OnTable<'_, ListMissing> {
 
     fn report(&self, plan: &Chosen, run: &Run<()>) -> std::io::Result<Report> {
         let body = ListBody {
+            command: "list-missing",
+            dry_run: run.dry_run,
             database: &plan.table.database,
             table: &plan.table.name,
             location: &plan.table.location,
             examined: plan.examined,
             missing: &plan.findings,
+            repointable: plan.repointable,
         };
         let text = || Text {
             always: plan
@@ -289,25 +313,29 @@ impl Job for OnTable<'_, ListMissing> {
                 plan.table.qualified_name(),
                 plan.table.location
             ),
-            rows: vec![
-                Row::shown("examined", plan.examined),
-                Row::shown("missing", plan.findings.len()),
-            ],
+            rows: count_rows(&self.counts(plan, run)),
             ..Text::default()
         };
         let found = self.fail_if_any && !plan.findings.is_empty();
-        Ok(Report::new(&body, text, run)?.exit(if found { EXIT_FOUND } else { EXIT_OK }))
+        let mut report =
+            Report::new(&body, text, run)?.exit(if found { EXIT_FOUND } else { EXIT_OK });
+        report.warning = plan.repoint_hint();
+        Ok(report)
     }
 }
 
 /// The `list-missing` JSON document.
 #[derive(serde::Serialize)]
 struct ListBody<'a> {
+    command: &'static str,
+    dry_run: bool,
     database: &'a str,
     table: &'a str,
     location: &'a S3Location,
     examined: u64,
     missing: &'a [Finding],
+    /// Of those, the ones `update-partitions` would repoint instead.
+    repointable: u64,
 }
 
 /// `delete-missing`, `delete-bad` and `delete-all` on one table.
@@ -347,6 +375,11 @@ impl Job for Delete {
         if self.selection == Selection::All && !self.yes {
             session.progress.finish();
             confirm(&plan.table.qualified_name(), plan.findings.len())?;
+        }
+        // Said before anything is deleted, not only in the summary after.
+        if let Some(hint) = plan.repoint_hint() {
+            session.progress.finish();
+            eprintln!("warning: {hint}; deleting them as asked");
         }
         Ok(())
     }
@@ -397,6 +430,7 @@ impl Job for Delete {
         let body = DeleteBody {
             head: TableHead::new(self.command, &plan.table, run, plan.examined),
             to_delete: &plan.findings,
+            repointable: plan.repointable,
             deleted: outcome.applied,
             already_gone: outcome.already_done,
             failed: &outcome.failed,
@@ -409,17 +443,8 @@ impl Job for Delete {
             "delete"
         };
         let with_reason = self.selection != Selection::All;
-        let mut rows = vec![
-            Row::shown("examined", plan.examined),
-            Row::shown("to delete", plan.findings.len()),
-            Row::field("deleted", run.written(outcome.applied)),
-            Row::field("already gone", run.written(outcome.already_done)),
-        ];
-        rows.extend(outcome_rows(
-            run.written(outcome.failed.len()),
-            outcome.not_attempted,
-            outcome.stopped.as_ref(),
-        ));
+        let mut rows = count_rows(&self.counts(plan, run));
+        rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
         let text = || Text {
             planned: plan
                 .findings
@@ -431,7 +456,11 @@ impl Job for Delete {
             rows,
             ..Text::default()
         };
-        Report::of_writes(&body, text, run)
+        let mut report = Report::of_writes(&body, text, run)?;
+        if run.dry_run && report.warning.is_none() {
+            report.warning = plan.repoint_hint();
+        }
+        Ok(report)
     }
 }
 
@@ -441,6 +470,8 @@ struct DeleteBody<'a> {
     #[serde(flatten)]
     head: TableHead<'a>,
     to_delete: &'a [Finding],
+    /// Of those, the ones `update-partitions` would repoint instead.
+    repointable: u64,
     deleted: u64,
     already_gone: u64,
     failed: &'a [Failure],

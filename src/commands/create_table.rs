@@ -20,7 +20,7 @@ use glutil::read::{discover, WalkOptions};
 
 use crate::args::{catalog_name, WriteArgs};
 use crate::driver::{self, Job, Options};
-use crate::output::{changed_by_others_line, outcome_rows, Report, Row, Run, Text};
+use crate::output::{changed_by_others_line, count_rows, stop_rows, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::Command;
 
@@ -146,11 +146,22 @@ impl Job for CreateTable {
         let objects = list_all(&bucket, &self.location).await?;
         let layout = file_layout(&self.location, objects).map_err(glutil::Error::InvalidInput)?;
         if layout.folders.is_empty() {
-            return Err(glutil::Error::InvalidInput(format!(
-                "no data files under {}",
-                self.location
-            ))
-            .into());
+            let skipped: u64 = layout.skipped.values().sum();
+            let why: Vec<String> = layout
+                .skipped
+                .iter()
+                .map(|(why, n)| format!("{n} {why}"))
+                .collect();
+            let problem = if skipped == 0 {
+                format!("no data files under {}: it holds no objects", self.location)
+            } else {
+                format!(
+                    "no Parquet data files under {}: all {skipped} objects there were skipped ({}); point at the folder that holds the Parquet files",
+                    self.location,
+                    why.join(", ")
+                )
+            };
+            return Err(glutil::Error::InvalidInput(problem).into());
         }
         let (keys, note) = self.keys(&layout)?;
         let (footers, merged) = self.read_schema(session, &layout).await?;
@@ -402,8 +413,9 @@ impl CreateTable {
         let note = unnamed.then(|| {
             let names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
             format!(
-                "flat folders carry no key names, so the keys are {} as a crawler names them; name them with --partition-keys (e.g. --partition-keys year,month,day)",
-                names.join(", ")
+                "flat folders carry no key names, so the keys are {} as a crawler names them; name them with --partition-keys (e.g. --partition-keys {})",
+                names.join(", "),
+                example_keys(keys.len())
             )
         });
         Ok((keys, note))
@@ -469,10 +481,10 @@ impl CreateTable {
         let outcome = &run.outcome;
         Body {
             command: "create-table",
+            dry_run: run.dry_run,
             database: &self.database,
             table: &self.table,
             location: &self.location,
-            dry_run: run.dry_run,
             exists: plan.existing.is_some(),
             table_input: table_input(&plan.table),
             added_columns: plan
@@ -515,7 +527,7 @@ impl CreateTable {
                     })
                     .collect(),
             },
-            partitions_found: plan.found,
+            found: plan.found,
             to_create: &plan.to_create,
             created: outcome.partitions.applied,
             already_existed: outcome.partitions.already_done,
@@ -609,6 +621,20 @@ fn change_lines(changes: Option<&ColumnChanges>, would: &str) -> Vec<String> {
     lines
 }
 
+/// Key names to suggest for `levels` flat folder levels: the usual time
+/// keys when they fit, else numbered ones.
+fn example_keys(levels: usize) -> String {
+    const TIME: [&str; 4] = ["year", "month", "day", "hour"];
+    match levels {
+        1 => "dt".to_string(),
+        2..=4 => TIME[..levels].join(","),
+        _ => (1..=levels)
+            .map(|n| format!("key{n}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
 /// The summary rows about the files read.
 fn file_rows(plan: &Plan) -> Vec<Row> {
     let files: usize = plan.layout.folders.values().map(Vec::len).sum();
@@ -630,9 +656,11 @@ fn file_rows(plan: &Plan) -> Vec<Row> {
 }
 
 fn rows(plan: &Plan, run: &Run<Done>) -> Vec<Row> {
-    let table = match (&plan.existing, &plan.changes) {
-        (None, _) => "new",
-        (Some(_), Some(c)) if !c.is_empty() => "changed",
+    let table = match (&plan.existing, &plan.changes, run.dry_run) {
+        (None, _, true) => "to create",
+        (None, _, false) => "created",
+        (Some(_), Some(c), true) if !c.is_empty() => "to update",
+        (Some(_), Some(c), false) if !c.is_empty() => "updated",
         _ => "unchanged",
     };
     let columns = plan
@@ -661,20 +689,21 @@ fn rows(plan: &Plan, run: &Run<Done>) -> Vec<Row> {
         ),
     ];
     rows.extend(file_rows(plan));
-    rows.push(Row::shown("partitions", plan.found));
-    let to_create = plan.to_create.len();
-    rows.push(Row::field("would create", run.dry_run.then_some(to_create)));
-    rows.push(Row::field(
-        "created",
-        run.written(run.outcome.partitions.applied),
-    ));
-    let failed =
-        run.outcome.partitions.failed.len() + usize::from(run.outcome.table_error.is_some());
-    rows.extend(outcome_rows(
-        run.written(failed),
-        run.outcome.partitions.not_attempted,
-        run.outcome.partitions.stopped.as_ref(),
-    ));
+    let written = &run.outcome.partitions;
+    let mut counts = vec![
+        ("found", plan.found),
+        ("to_create", plan.to_create.len() as u64),
+    ];
+    if !run.dry_run {
+        let failed = written.failed.len() + usize::from(run.outcome.table_error.is_some());
+        counts.extend([
+            ("created", written.applied),
+            ("already_existed", written.already_done),
+            ("failed", failed as u64),
+        ]);
+    }
+    rows.extend(count_rows(&counts));
+    rows.extend(stop_rows(written.not_attempted, written.stopped.as_ref()));
     rows
 }
 
@@ -730,17 +759,17 @@ fn pascal_case(value: serde_json::Value, user_map: bool) -> serde_json::Value {
 #[derive(serde::Serialize)]
 struct Body<'a> {
     command: &'static str,
+    dry_run: bool,
     database: &'a str,
     table: &'a str,
     location: &'a S3Location,
-    dry_run: bool,
     exists: bool,
     table_input: serde_json::Value,
     added_columns: Vec<String>,
     widened_columns: Vec<(String, String, String)>,
     kept_columns: Vec<String>,
     files: Files<'a>,
-    partitions_found: u64,
+    found: u64,
     to_create: &'a [DiscoveredPartition],
     created: u64,
     already_existed: u64,

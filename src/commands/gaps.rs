@@ -14,7 +14,7 @@ use glutil::read::snapshot::folders_with_data_by_parent;
 use crate::args::{AwsArgs, RunArgs, TablesArgs};
 use crate::driver::{Job, OnTable, Options};
 use crate::many;
-use crate::output::{Report, Row, Run, Text};
+use crate::output::{count_rows, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{Command, EXIT_FOUND, EXIT_OK};
 
@@ -264,7 +264,7 @@ impl Job for OnTable<'_, GapsArgs> {
 
     fn counts(&self, found: &Found, _: &Run<()>) -> Vec<(&'static str, u64)> {
         let with_data = found.missing.iter().filter(|m| m.has_data).count() as u64;
-        vec![
+        let mut counts = vec![
             ("slots", found.gaps.slots() as u64),
             ("present", found.gaps.present as u64),
             ("missing", found.missing.len() as u64),
@@ -273,7 +273,17 @@ impl Job for OnTable<'_, GapsArgs> {
                 "missing_without_data",
                 found.missing.len() as u64 - with_data,
             ),
-        ]
+        ];
+        // Only when there are some: most tables have neither.
+        for (name, n) in [
+            ("unreadable_values", found.gaps.unreadable),
+            ("out_of_range", found.gaps.outside),
+        ] {
+            if n > 0 {
+                counts.push((name, n as u64));
+            }
+        }
+        counts
     }
 
     fn report(&self, found: &Found, run: &Run<()>) -> std::io::Result<Report> {
@@ -281,6 +291,8 @@ impl Job for OnTable<'_, GapsArgs> {
         let repair = (with_data > 0).then(|| self.repair_command(&found.table));
         let gaps = &found.gaps;
         let body = GapsBody {
+            command: "gaps",
+            dry_run: run.dry_run,
             database: &found.table.database,
             table: &found.table.name,
             location: &found.table.location,
@@ -291,15 +303,16 @@ impl Job for OnTable<'_, GapsArgs> {
             present: gaps.present,
             missing_with_data: with_data,
             missing_without_data: found.missing.len() - with_data,
-            unreadable: gaps.unreadable,
-            outside: gaps.outside,
+            unreadable_values: gaps.unreadable,
+            out_of_range: gaps.outside,
             missing: &found.missing,
             repair: repair.as_deref(),
             probed_under: &found.style.base,
             probed_as: if found.style.hive { "hive" } else { "plain" },
             style_from_partitions: found.style.from_table_partitions,
         };
-        let text = || self.text(found, with_data, repair.as_deref());
+        let counts = self.counts(found, run);
+        let text = || self.text(found, &counts, repair.as_deref());
         let exit = if self.fail_if_any && !found.missing.is_empty() {
             EXIT_FOUND
         } else {
@@ -337,28 +350,15 @@ impl GapsArgs {
         words.join(" ")
     }
 
-    fn text(&self, found: &Found, with_data: usize, repair: Option<&str>) -> Text {
+    fn text(&self, found: &Found, counts: &[(&'static str, u64)], repair: Option<&str>) -> Text {
         let gaps = &found.gaps;
         let every = gaps.every;
         let unit = match every {
             Every::Hour => "hour",
             Every::Day => "day",
         };
-        let mut rows = vec![
-            Row::shown("slots", gaps.slots()),
-            Row::shown("in the catalog", gaps.present),
-            Row::shown("missing", found.missing.len()),
-            Row::shown("with data in S3", with_data),
-            Row::shown("without data", found.missing.len() - with_data),
-            Row::field(
-                "unreadable values",
-                (gaps.unreadable > 0).then_some(gaps.unreadable),
-            ),
-            Row::field(
-                "outside the range",
-                (gaps.outside > 0).then_some(gaps.outside),
-            ),
-        ];
+        let with_data = found.missing.iter().filter(|m| m.has_data).count();
+        let mut rows = count_rows(counts);
         rows.push(Row::Note(match repair {
             Some(command) => {
                 format!("repair: {command}   (adds the {with_data} with data; try --dry-run first)")
@@ -444,6 +444,8 @@ fn shell_word(word: &str) -> String {
 /// The `gaps` JSON document.
 #[derive(serde::Serialize)]
 struct GapsBody<'a> {
+    command: &'static str,
+    dry_run: bool,
     database: &'a str,
     table: &'a str,
     location: &'a S3Location,
@@ -454,8 +456,8 @@ struct GapsBody<'a> {
     present: usize,
     missing_with_data: usize,
     missing_without_data: usize,
-    unreadable: usize,
-    outside: usize,
+    unreadable_values: usize,
+    out_of_range: usize,
     missing: &'a [Missing],
     repair: Option<&'a str>,
     /// The folder missing slots were looked for under.

@@ -13,7 +13,7 @@ use glutil::read::snapshot::read_scoped;
 use crate::args::{TablesArgs, WriteArgs};
 use crate::driver::{Job, OnTable, Options};
 use crate::many;
-use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, Text};
+use crate::output::{count_rows, failure_lines, stop_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::Command;
 
@@ -37,7 +37,8 @@ pub struct Args {
     pub dry_run: bool,
     /// Only look at today and the N days before it. The partition keys
     /// (after any --prefix values) must start with year, month, day.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = crate::args::whole_number(0, 36_500))]
     pub limit_days: Option<u32>,
     /// Fixed value for the next leading partition key; repeat for more
     /// keys (e.g. --prefix us-east-1 for a table keyed region/year/...).
@@ -136,30 +137,31 @@ impl Job for OnTable<'_, Args> {
         let outcome = &run.outcome;
         let mut counts = vec![
             ("found", plan.found),
-            (
-                "already_present",
-                plan.already_present + outcome.already_done,
-            ),
+            ("already_present", plan.already_present),
             ("to_create", plan.to_create.len() as u64),
-            ("conflicts", plan.conflicts.len() as u64),
-            ("empty_folders", plan.empty_folders),
         ];
         if !run.dry_run {
             counts.extend([
                 ("created", outcome.applied),
+                ("already_existed", outcome.already_done),
                 ("failed", outcome.failed.len() as u64),
             ]);
         }
+        counts.extend([
+            ("conflicts", plan.conflicts.len() as u64),
+            ("empty_folders", plan.empty_folders),
+        ]);
         counts
     }
 
     fn report(&self, plan: &Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
         let outcome = &run.outcome;
         let body = Body {
+            command: "partitioner",
+            dry_run: run.dry_run,
             database: &plan.table.database,
             table: &plan.table.name,
             location: &plan.table.location,
-            dry_run: run.dry_run,
             found: plan.found,
             already_present: plan.already_present,
             to_create: &plan.to_create,
@@ -172,10 +174,16 @@ impl Job for OnTable<'_, Args> {
             empty_folders: plan.empty_folders,
             folders_listed: plan.folders_listed,
         };
-        let mut report = Report::of_writes(&body, || text(&body, run), run)?;
-        if !plan.conflicts.is_empty() {
+        let counts = self.counts(plan, run);
+        let mut report = Report::of_writes(&body, || text(&body, &counts, run), run)?;
+        if !plan.conflicts.is_empty() && report.warning.is_none() {
+            let see = if run.json {
+                "see `conflicts` in the report"
+            } else {
+                "see the conflict lines above"
+            };
             report.warning = Some(format!(
-                "{} partition value set(s) are claimed by more than one folder and were not created; see the conflicts above",
+                "{} partition value set(s) are claimed by more than one folder and were not created; {see}",
                 plan.conflicts.len()
             ));
         }
@@ -186,10 +194,11 @@ impl Job for OnTable<'_, Args> {
 /// The JSON document.
 #[derive(serde::Serialize)]
 struct Body<'a> {
+    command: &'static str,
+    dry_run: bool,
     database: &'a str,
     table: &'a str,
     location: &'a S3Location,
-    dry_run: bool,
     found: u64,
     already_present: u64,
     to_create: &'a [DiscoveredPartition],
@@ -204,7 +213,7 @@ struct Body<'a> {
     folders_listed: u64,
 }
 
-fn text(body: &Body, run: &Run<Outcome>) -> Text {
+fn text(body: &Body, counts: &[(&'static str, u64)], run: &Run<Outcome>) -> Text {
     let verb = if run.dry_run {
         "would create"
     } else {
@@ -217,34 +226,13 @@ fn text(body: &Body, run: &Run<Outcome>) -> Text {
         .collect();
     let mut always: Vec<String> = body.conflicts.iter().map(conflict_line).collect();
     always.extend(failure_lines(body.failed));
-    let (label, count) = if run.dry_run {
-        ("would create", body.to_create.len() as u64)
-    } else {
-        ("created", body.created)
-    };
-    let mut rows = vec![
-        Row::shown("found", body.found),
-        Row::shown(
-            "already present",
-            body.already_present + body.already_existed,
-        ),
-        Row::shown(label, count),
-        Row::shown("conflicts", body.conflicts.len()),
-    ];
-    rows.extend(outcome_rows(
-        Some(body.failed.len()),
-        body.not_attempted,
-        body.stopped,
-    ));
-    rows.push(Row::field(
-        "empty folders",
-        (body.empty_folders > 0).then(|| {
-            format!(
-                "{} (matching folders without data; not partitions)",
-                body.empty_folders
-            )
-        }),
-    ));
+    let mut rows = count_rows(counts);
+    rows.extend(stop_rows(body.not_attempted, body.stopped));
+    if body.empty_folders > 0 {
+        rows.push(Row::Note(
+            "(empty folders match the partition keys but hold no data: not partitions)".into(),
+        ));
+    }
     Text {
         planned,
         always,

@@ -22,8 +22,6 @@ use crate::progress::{request_stop, set_interrupt_note, stop_requested, stopped}
 use crate::results::{Heading, Printer, ResultFormat};
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
 
-
-
 /// Runs Athena queries and prints their results.
 ///
 /// Starts each statement, waits for it (polls back off from about 200 ms
@@ -71,11 +69,12 @@ pub struct Query {
     /// and their results print in file order. Keep 1 for scripts whose
     /// statements depend on each other.
     #[arg(long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u32).range(1..=64))]
+          value_parser = crate::args::whole_number(1, 64))]
     pub parallel: u32,
     /// Print at most N rows per statement, and read no more pages.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_rows: Option<u64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = crate::args::whole_number(1, u32::MAX))]
+    pub max_rows: Option<u32>,
     /// Output format on stdout.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ResultFormat::Table)]
     pub output: ResultFormat,
@@ -296,7 +295,15 @@ impl Query {
             state: status.state.as_str(),
             statement_type: status.statement_type.as_deref(),
         };
-        let shown = print_results(athena, &status, sql, self.max_rows, &heading, printer).await?;
+        let shown = print_results(
+            athena,
+            &status,
+            sql,
+            self.max_rows.map(u64::from),
+            &heading,
+            printer,
+        )
+        .await?;
         if !self.quiet {
             eprintln!("{label} {}: {}", status.id, stats_line(&status, &shown));
         }

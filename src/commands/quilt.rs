@@ -7,11 +7,13 @@ use glutil::backup::{Entries, Entry, TableImage};
 use glutil::model::outcome::{Failure, Outcome, Stopped};
 use glutil::model::quilt::{differences, quilt_tables};
 use glutil::model::S3Location;
-use glutil::read::snapshot::folder_has_data;
+use glutil::read::snapshot::{folder_presence, Presence};
 
 use crate::args::WriteArgs;
 use crate::driver::{self, Job, Options};
-use crate::output::{changed_by_others_line, failure_lines, outcome_rows, Report, Row, Run, Text};
+use crate::output::{
+    changed_by_others_line, count_rows, failure_lines, stop_rows, Report, Run, Text,
+};
 use crate::session::Session;
 use crate::Command;
 
@@ -166,12 +168,16 @@ impl Job for QuiltTables {
         session.catalog.check_database(&self.database).await?;
         if !self.drop {
             let quilt = S3Location::new(self.bucket.as_str(), ".quilt/");
-            if !folder_has_data(&session.aws, &quilt).await? {
-                return Err(glutil::Error::InvalidInput(format!(
+            let problem = match folder_presence(&session.aws, &quilt).await? {
+                Presence::Data => None,
+                Presence::NoBucket => Some(format!("bucket {} does not exist", self.bucket)),
+                Presence::NoData => Some(format!(
                     "bucket {} has no .quilt/ folder: it holds no Quilt packages",
                     self.bucket
-                ))
-                .into());
+                )),
+            };
+            if let Some(problem) = problem {
+                return Err(glutil::Error::InvalidInput(problem).into());
             }
         }
         let mut objects = Vec::new();
@@ -279,14 +285,40 @@ impl Job for QuiltTables {
         outcome
     }
 
-    fn counts(&self, plan: &Plan, _: &Run<Outcome>) -> Vec<(&'static str, u64)> {
+    fn counts(&self, plan: &Plan, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
         let count = |a: Action| plan.objects.iter().filter(|o| o.action == a).count() as u64;
-        vec![
-            ("create", count(Action::Create)),
-            ("update", count(Action::Update)),
+        let mut counts = vec![
+            ("to_create", count(Action::Create)),
+            ("to_update", count(Action::Update)),
             ("unchanged", count(Action::Unchanged)),
-            ("drop", count(Action::Drop)),
-        ]
+            ("to_delete", count(Action::Drop)),
+        ];
+        if !run.dry_run {
+            // What was asked and did not fail (a re-planned update that found
+            // nothing left to change is not counted).
+            let failed = |o: &Object| {
+                run.outcome
+                    .failed
+                    .iter()
+                    .any(|f| f.name.as_deref() == Some(o.name.as_str()))
+            };
+            let done = |a: Action| {
+                plan.objects
+                    .iter()
+                    .filter(|o| o.action == a && !failed(o))
+                    .count() as u64
+            };
+            // `applied` counts creates, written updates and drops.
+            let (created, deleted) = (done(Action::Create), done(Action::Drop));
+            let updated = run.outcome.applied.saturating_sub(created + deleted);
+            counts.extend([
+                ("created", created),
+                ("updated", updated),
+                ("deleted", deleted),
+                ("failed", run.outcome.failed.len() as u64),
+            ]);
+        }
+        counts
     }
 
     fn report(&self, plan: &Plan, run: &Run<Outcome>) -> std::io::Result<Report> {
@@ -294,9 +326,9 @@ impl Job for QuiltTables {
         let counts = self.counts(plan, run);
         let body = Body {
             command: "quilt-tables",
+            dry_run: run.dry_run,
             bucket: &self.bucket,
             database: &self.database,
-            dry_run: run.dry_run,
             drop: self.drop,
             objects: &plan.objects,
             applied: outcome.applied,
@@ -305,16 +337,8 @@ impl Job for QuiltTables {
             changed_by_others: &outcome.changed_by_others,
         };
         let text = || {
-            let mut rows: Vec<Row> = counts
-                .iter()
-                .map(|(label, n)| Row::shown(label, n))
-                .collect();
-            rows.push(Row::field("changed", run.written(outcome.applied)));
-            rows.extend(outcome_rows(
-                run.written(outcome.failed.len()),
-                outcome.not_attempted,
-                outcome.stopped.as_ref(),
-            ));
+            let mut rows = count_rows(&counts);
+            rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
             let mut always: Vec<String> = plan.objects.iter().map(|o| self.line(o, run)).collect();
             always.extend(
                 outcome
@@ -362,9 +386,9 @@ impl QuiltTables {
 #[derive(serde::Serialize)]
 struct Body<'a> {
     command: &'static str,
+    dry_run: bool,
     bucket: &'a str,
     database: &'a str,
-    dry_run: bool,
     drop: bool,
     objects: &'a [Object],
     applied: u64,

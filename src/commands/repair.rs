@@ -17,7 +17,9 @@ use glutil::read::snapshot::read_whole;
 use crate::args::{TablesWriteArgs, WriteArgs};
 use crate::driver::{self, Job, OnTable, Options};
 use crate::many;
-use crate::output::{failure_lines, outcome_rows, values_text, Report, Row, Run, TableHead, Text};
+use crate::output::{
+    count_rows, failure_lines, stop_rows, values_text, Report, Row, Run, TableHead, Text,
+};
 use crate::session::Session;
 use crate::Command;
 
@@ -96,18 +98,6 @@ pub struct TablePlan<P> {
     table: Table,
     examined: u64,
     plan: P,
-}
-
-/// The summary rows of an update: updated, failed, not attempted.
-fn update_rows(run: &Run<Outcome>) -> Vec<Row> {
-    let outcome = &run.outcome;
-    let mut rows = vec![Row::field("updated", run.written(outcome.applied))];
-    rows.extend(outcome_rows(
-        run.written(outcome.failed.len()),
-        outcome.not_attempted,
-        outcome.stopped.as_ref(),
-    ));
-    rows
 }
 
 /// The totals an update's writes add to a run over several tables (none
@@ -190,7 +180,7 @@ impl Job for OnTable<'_, UpdatePartitions> {
         let moves = &plan.plan;
         let mut counts = vec![
             ("examined", plan.examined),
-            ("to_move", moves.moves.len() as u64),
+            ("to_update", moves.moves.len() as u64),
             ("unchanged", moves.unchanged),
             ("not_found", moves.not_found.len() as u64),
         ];
@@ -202,7 +192,7 @@ impl Job for OnTable<'_, UpdatePartitions> {
         let (table, moves, outcome) = (&plan.table, &plan.plan, &run.outcome);
         let body = MoveBody {
             head: TableHead::new("update-partitions", table, run, plan.examined),
-            moves: &moves.moves,
+            to_update: &moves.moves,
             unchanged: moves.unchanged,
             not_found: &moves.not_found,
             updated: outcome.applied,
@@ -210,7 +200,11 @@ impl Job for OnTable<'_, UpdatePartitions> {
             not_attempted: outcome.not_attempted,
             stopped: outcome.stopped.as_ref(),
         };
-        let verb = if run.dry_run { "would move" } else { "move" };
+        let verb = if run.dry_run {
+            "would update"
+        } else {
+            "update"
+        };
         let mut always: Vec<String> = moves
             .not_found
             .iter()
@@ -221,13 +215,8 @@ impl Job for OnTable<'_, UpdatePartitions> {
             })
             .collect();
         always.extend(failure_lines(&outcome.failed));
-        let mut rows = vec![
-            Row::shown("examined", plan.examined),
-            Row::shown("to move", moves.moves.len()),
-            Row::shown("unchanged", moves.unchanged),
-            Row::shown("not found", moves.not_found.len()),
-        ];
-        rows.extend(update_rows(run));
+        let mut rows = count_rows(&self.counts(plan, run));
+        rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
         let text = || Text {
             planned: moves
                 .moves
@@ -252,7 +241,7 @@ impl Job for OnTable<'_, UpdatePartitions> {
 struct MoveBody<'a> {
     #[serde(flatten)]
     head: TableHead<'a>,
-    moves: &'a [Move],
+    to_update: &'a [Move],
     unchanged: u64,
     not_found: &'a [StoredPartition],
     updated: u64,
@@ -305,7 +294,7 @@ impl Job for OnTable<'_, UpdateStorage> {
     fn counts(&self, plan: &Self::Plan, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
         let mut counts = vec![
             ("examined", plan.examined),
-            ("differ", plan.plan.changes.len() as u64),
+            ("to_update", plan.plan.changes.len() as u64),
         ];
         counts.extend(update_counts(run));
         counts
@@ -315,9 +304,9 @@ impl Job for OnTable<'_, UpdateStorage> {
         let (table, storage, outcome) = (&plan.table, &plan.plan, &run.outcome);
         let body = StorageBody {
             command: "update-storage",
+            dry_run: run.dry_run,
             database: &table.database,
             table: &table.name,
-            dry_run: run.dry_run,
             examined: plan.examined,
             to_update: &storage.changes,
             differing_fields: &storage.differing_fields,
@@ -331,17 +320,14 @@ impl Job for OnTable<'_, UpdateStorage> {
         } else {
             "update"
         };
-        let mut rows = vec![
-            Row::shown("examined", plan.examined),
-            Row::shown("differ", storage.changes.len()),
-        ];
-        rows.extend(
-            storage
-                .differing_fields
-                .iter()
-                .map(|(field, count)| Row::Detail(field.to_string(), count.to_string())),
-        );
-        rows.extend(update_rows(run));
+        // Which fields differ, and in how many partitions, under the count.
+        let details = storage
+            .differing_fields
+            .iter()
+            .map(|(field, count)| Row::Detail(field.to_string(), count.to_string()));
+        let mut rows = count_rows(&self.counts(plan, run));
+        rows.splice(2..2, details);
+        rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
         let text = || Text {
             planned: storage
                 .changes
@@ -362,9 +348,9 @@ impl Job for OnTable<'_, UpdateStorage> {
 #[derive(serde::Serialize)]
 struct StorageBody<'a> {
     command: &'static str,
+    dry_run: bool,
     database: &'a str,
     table: &'a str,
-    dry_run: bool,
     examined: u64,
     to_update: &'a [StorageChange],
     differing_fields: &'a BTreeMap<&'static str, u64>,
@@ -426,8 +412,8 @@ impl Job for DeleteBadTables {
         let outcome = &run.outcome;
         let body = TablesBody {
             command: "delete-bad-tables",
-            database: &self.database,
             dry_run: run.dry_run,
+            database: &self.database,
             examined: plan.tables.len() as u64,
             to_delete: &plan.junk,
             deleted: outcome.applied,
@@ -442,20 +428,27 @@ impl Job for DeleteBadTables {
         let mut always: Vec<String> = plan
             .junk
             .iter()
-            .map(|j| format!("{verb} table {} {} ({})", j.name, j.location, j.reason))
+            .map(|j| {
+                format!(
+                    "{verb} table {}.{} {} ({})",
+                    self.database, j.name, j.location, j.reason
+                )
+            })
             .collect();
         always.extend(failure_lines(&outcome.failed));
-        let mut rows = vec![
-            Row::shown("examined", plan.tables.len()),
-            Row::shown("to delete", plan.junk.len()),
-            Row::field("deleted", run.written(outcome.applied)),
-            Row::field("already gone", run.written(outcome.already_done)),
+        let mut counts = vec![
+            ("examined", plan.tables.len() as u64),
+            ("to_delete", plan.junk.len() as u64),
         ];
-        rows.extend(outcome_rows(
-            run.written(outcome.failed.len()),
-            outcome.not_attempted,
-            outcome.stopped.as_ref(),
-        ));
+        if !run.dry_run {
+            counts.extend([
+                ("deleted", outcome.applied),
+                ("already_gone", outcome.already_done),
+                ("failed", outcome.failed.len() as u64),
+            ]);
+        }
+        let mut rows = count_rows(&counts);
+        rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
         let text = || Text {
             always,
             title: format!("delete-bad-tables {}{}", self.database, run.mode()),
@@ -470,8 +463,8 @@ impl Job for DeleteBadTables {
 #[derive(serde::Serialize)]
 struct TablesBody<'a> {
     command: &'static str,
-    database: &'a str,
     dry_run: bool,
+    database: &'a str,
     examined: u64,
     to_delete: &'a [JunkTable],
     deleted: u64,

@@ -11,7 +11,7 @@ use glutil::read::restore::{read_state, Wants};
 
 use crate::args::WriteArgs;
 use crate::driver::{self, Job, Options};
-use crate::output::{outcome_rows, values_text, Report, Row, Run, Text};
+use crate::output::{count_rows, stop_rows, values_text, Report, Row, Run, Text};
 use crate::session::Session;
 use crate::{exit_status, Command};
 
@@ -128,9 +128,9 @@ struct Change<'a> {
 #[derive(serde::Serialize)]
 struct Body<'a> {
     command: &'static str,
+    dry_run: bool,
     file: &'a Path,
     written_by: &'a str,
-    dry_run: bool,
     entries: u64,
     unchanged: u64,
     tables_to_create: Vec<String>,
@@ -266,9 +266,25 @@ fn rows(body: &Body, run: &Run<RestoreOutcome>) -> Vec<Row> {
         body.tables_to_delete.len(),
     ];
     let o = body.outcome;
-    let mut rows = vec![
-        Row::shown("entries", body.entries),
-        Row::shown("unchanged", body.unchanged),
+    let mut counts = vec![
+        ("entries", body.entries),
+        ("unchanged", body.unchanged),
+        ("to_create", body.to_create.len() as u64),
+        ("to_update", body.to_update.len() as u64),
+        ("to_delete", body.to_delete.len() as u64),
+        ("not_restored", body.not_restored.len() as u64),
+    ];
+    if !run.dry_run {
+        counts.extend([
+            ("created", o.created),
+            ("updated", o.updated),
+            ("deleted", o.deleted),
+            ("failed", (o.failed.len() + o.failed_tables.len()) as u64),
+        ]);
+    }
+    let mut rows = count_rows(&counts);
+    rows.insert(
+        2,
         Row::field(
             "tables",
             tables.iter().any(|n| *n > 0).then(|| {
@@ -278,19 +294,7 @@ fn rows(body: &Body, run: &Run<RestoreOutcome>) -> Vec<Row> {
                 )
             }),
         ),
-        Row::shown("to create", body.to_create.len()),
-        Row::shown("to update", body.to_update.len()),
-        Row::shown("to delete", body.to_delete.len()),
-        Row::shown("not restored", body.not_restored.len()),
-        Row::field("created", run.written(o.created)),
-        Row::field("updated", run.written(o.updated)),
-        Row::field("deleted", run.written(o.deleted)),
-    ];
-    let failed = o.failed.len() + o.failed_tables.len();
-    rows.extend(outcome_rows(
-        run.written(failed),
-        o.not_attempted,
-        o.stopped.as_ref(),
-    ));
+    );
+    rows.extend(stop_rows(o.not_attempted, o.stopped.as_ref()));
     rows
 }

@@ -32,15 +32,14 @@ pub enum Error {
         problem: String,
     },
     /// The table's location is not an S3 folder.
-    #[error("table `{table}` has location `{location}`, which is not an S3 location (s3://bucket/prefix)")]
+    #[error("table {table} has location `{location}`, {problem}; glutil works on tables whose data is in S3 (s3://bucket/prefix/)")]
     NotS3Location {
         /// `database.table`.
         table: String,
         /// The location as stored.
         location: String,
-        /// Why it was rejected.
-        #[source]
-        source: BoxError,
+        /// What is wrong with it, in words.
+        problem: String,
     },
     /// The bucket of the table location does not exist.
     #[error("bucket `{bucket}` does not exist (it holds the location of table `{table}`); fix the table's location or create the bucket")]

@@ -55,6 +55,7 @@ fn main() {
     // the walk found with data.
     let has_data: HashMap<S3Location, bool> = HashMap::new();
     let audit = Audit {
+        missing_buckets: Default::default(),
         partitions: catalog,
         discovery: Discovery {
             partitions,

@@ -466,10 +466,13 @@ fn usable_table(database: &str, table: TableImage) -> Result<Table> {
         .as_deref()
         .filter(|l| !l.trim().is_empty())
         .ok_or_else(|| unusable("it has no location (StorageDescriptor.Location is empty)"))?;
-    let location = S3Location::parse(raw_location).map_err(|source| Error::NotS3Location {
+    let location = S3Location::parse(raw_location).map_err(|err| Error::NotS3Location {
         table: qualified.clone(),
         location: raw_location.to_string(),
-        source: Box::new(source),
+        problem: match err {
+            crate::model::location::LocationError::NotS3(_) => "which is not an S3 location".into(),
+            crate::model::location::LocationError::NoBucket(_) => "which names no bucket".into(),
+        },
     })?;
     let partition_keys = table
         .partition_keys

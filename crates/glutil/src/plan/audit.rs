@@ -14,8 +14,13 @@ use crate::model::values::Values;
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Reason {
     /// Its location holds no data (no objects, only folder markers, only
-    /// hidden folders, or a bucket that does not exist).
+    /// hidden folders).
     NoData,
+    /// Its location is in a bucket that does not exist.
+    NoBucket {
+        /// The bucket.
+        bucket: String,
+    },
     /// Its location is empty or not an S3 location, so it can hold no data.
     NotAnS3Location,
     /// It has data, but discovery finds its values elsewhere (`expected`) or
@@ -32,6 +37,7 @@ impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Reason::NoData => write!(f, "no data at its location"),
+            Reason::NoBucket { bucket } => write!(f, "bucket {bucket} does not exist"),
             Reason::NotAnS3Location => write!(f, "its location is not in S3"),
             Reason::NotWhereDiscoveryFindsIt {
                 expected: Some(expected),
@@ -69,6 +75,8 @@ pub struct Audit {
     ///
     /// [`data_presence`]: crate::read::snapshot::data_presence
     pub has_data: HashMap<S3Location, bool>,
+    /// Buckets that turned out not to exist (their locations hold no data).
+    pub missing_buckets: HashSet<String>,
 }
 
 impl Audit {
@@ -128,6 +136,25 @@ impl Audit {
             .collect()
     }
 
+    /// How many of `findings` have their values found under the table's
+    /// location, in another folder that holds data: moved partitions,
+    /// which `update-partitions` would repoint instead of deleting.
+    pub fn repointable(&self, findings: &[Finding]) -> u64 {
+        let found = &self.discovery.partitions;
+        findings
+            .iter()
+            .filter(|f| {
+                let stored = f
+                    .location
+                    .as_deref()
+                    .and_then(|l| S3Location::parse(l).ok());
+                found
+                    .binary_search_by(|p| p.values.cmp(&f.values))
+                    .is_ok_and(|i| stored.as_ref() != Some(&found[i].location))
+            })
+            .count() as u64
+    }
+
     fn missing_reason(&self, p: &StoredPartition, seen: &HashSet<&S3Location>) -> Option<Reason> {
         let location = match p.s3_location() {
             None => return Some(Reason::NotAnS3Location),
@@ -135,7 +162,15 @@ impl Audit {
         };
         let has_data =
             seen.contains(&location) || self.has_data.get(&location).copied().unwrap_or(false);
-        (!has_data).then_some(Reason::NoData)
+        if has_data {
+            None
+        } else if self.missing_buckets.contains(location.bucket()) {
+            Some(Reason::NoBucket {
+                bucket: location.bucket().to_string(),
+            })
+        } else {
+            Some(Reason::NoData)
+        }
     }
 }
 
@@ -203,6 +238,7 @@ mod tests {
         .map(|(l, d)| (loc(l), d))
         .collect();
         Audit {
+            missing_buckets: HashSet::new(),
             partitions: vec![
                 stored(&["1"], Some("s3://b/t/k=1")), // no trailing slash: same folder
                 stored(&["3"], Some("s3://b/t/k=3/")),
@@ -220,6 +256,28 @@ mod tests {
 
     fn values(findings: &[Finding]) -> Vec<&str> {
         findings.iter().map(|f| &f.values[0]).collect()
+    }
+
+    #[test]
+    fn moved_partitions_among_findings_are_counted_for_the_repoint_hint() {
+        let mut audit = example();
+        // "6" has no data where the catalog says, but its values are found
+        // under the table location: moved, not gone.
+        audit
+            .discovery
+            .partitions
+            .push(found(&["6"], "s3://b/t/k=6/"));
+        audit
+            .discovery
+            .partitions
+            .sort_by(|a, b| a.values.cmp(&b.values));
+        let missing = audit.missing();
+        assert_eq!(values(&missing), ["3", "6", "7", "8"]);
+        assert_eq!(audit.repointable(&missing), 1);
+        let bad = audit.bad();
+        // "4" points at k=1 but its folder is k=4; "6" as above.
+        assert_eq!(audit.repointable(&bad), 2);
+        assert_eq!(example().repointable(&example().missing()), 0);
     }
 
     #[test]

@@ -52,26 +52,40 @@ pub fn junk_tables(tables: &[TableEntry]) -> Vec<JunkTable> {
         .iter()
         .filter_map(|t| t.location.as_ref().map(|l| (t.name.as_str(), l)))
         .collect();
+    // The table a suffixed copy copies: same location, a name it extends.
+    let original_of = |name: &str, location: &S3Location| {
+        located
+            .iter()
+            .filter(|(other, l)| {
+                *l == location && other.len() < name.len() && name.starts_with(other)
+            })
+            .max_by_key(|(other, _)| other.len())
+            .map(|(original, _)| original.to_string())
+    };
+    let copies: std::collections::HashSet<&str> = located
+        .iter()
+        .filter(|(name, location)| original_of(name, location).is_some())
+        .map(|(name, _)| *name)
+        .collect();
     let mut junk = Vec::new();
     for &(name, location) in &located {
         let below = located
             .iter()
             .filter(|(other, l)| *other != name && location.is_under(l) && location != *l)
-            // The nearest parent names the reason best.
-            .max_by_key(|(_, l)| l.prefix().len());
+            // The nearest parent names the reason best; at one location,
+            // the real table rather than a crawler's copy of it.
+            .max_by_key(|(other, l)| {
+                (
+                    l.prefix().len(),
+                    !copies.contains(other),
+                    std::cmp::Reverse(other.len()),
+                )
+            });
         let reason = match below {
             Some((parent, _)) => Some(JunkReason::Below {
                 table: parent.to_string(),
             }),
-            None => located
-                .iter()
-                .filter(|(other, l)| {
-                    *l == location && other.len() < name.len() && name.starts_with(other)
-                })
-                .max_by_key(|(other, _)| other.len())
-                .map(|(original, _)| JunkReason::Suffixed {
-                    table: original.to_string(),
-                }),
+            None => original_of(name, location).map(|table| JunkReason::Suffixed { table }),
         };
         if let Some(reason) = reason {
             junk.push(JunkTable {
@@ -91,6 +105,28 @@ mod tests {
 
     fn loc(s: &str) -> S3Location {
         S3Location::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_child_is_named_after_the_real_table_not_a_copy_at_the_same_place() {
+        let t = |name: &str, location: &str| TableEntry {
+            name: name.into(),
+            location: Some(loc(location)),
+            view: false,
+        };
+        // The copy listed last: the nearest-parent rule alone would pick it.
+        let junk = junk_tables(&[
+            t("events", "s3://b/events/"),
+            t("events_zz9", "s3://b/events/"),
+            t("events_dt_1", "s3://b/events/dt=1/"),
+        ]);
+        let child = junk.iter().find(|j| j.name == "events_dt_1").unwrap();
+        assert_eq!(
+            child.reason,
+            JunkReason::Below {
+                table: "events".into()
+            }
+        );
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub async fn data_presence<P: CatalogPartition>(
     snapshot: &Snapshot<P>,
     concurrency: usize,
     progress: &dyn Progress,
-) -> Result<HashMap<S3Location, bool>> {
+) -> Result<DataPresence> {
     let discovery = &snapshot.discovery;
     let seen = discovery.with_data();
     let mut has_data: HashMap<S3Location, bool> = HashMap::new();
@@ -193,16 +193,45 @@ pub async fn data_presence<P: CatalogPartition>(
         "probing {} partition locations outside the walk",
         unseen.len()
     ));
-    let probed: Vec<(S3Location, bool)> = stream::iter(unseen)
+    let probed: Vec<(S3Location, Presence)> = stream::iter(unseen)
         .map(|location| async move {
-            let data = folder_has_data(aws, &location).await?;
+            let data = folder_presence(aws, &location).await?;
             Ok::<_, Error>((location, data))
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect()
         .await?;
-    has_data.extend(probed);
-    Ok(has_data)
+    let mut missing_buckets = HashSet::new();
+    for (location, presence) in probed {
+        if presence == Presence::NoBucket {
+            missing_buckets.insert(location.bucket().to_string());
+        }
+        has_data.insert(location, presence == Presence::Data);
+    }
+    Ok(DataPresence {
+        has_data,
+        missing_buckets,
+    })
+}
+
+/// What [`data_presence`] found.
+#[derive(Debug, Clone, Default)]
+pub struct DataPresence {
+    /// Whether each location outside what the walk showed holds data.
+    pub has_data: HashMap<S3Location, bool>,
+    /// Buckets that do not exist.
+    pub missing_buckets: HashSet<String>,
+}
+
+/// Whether a folder holds data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// An object that is data.
+    Data,
+    /// No data (nothing, folder markers, hidden folders).
+    NoData,
+    /// The bucket does not exist.
+    NoBucket,
 }
 
 /// Whether each folder holds data, in the order given, `concurrency`
@@ -269,6 +298,11 @@ const PROBE_PAGE: i32 = 20;
 /// Whether a folder holds data: an object that is not a folder marker and
 /// not inside a hidden folder. A bucket that does not exist holds none.
 pub async fn folder_has_data(aws: &Aws, location: &S3Location) -> Result<bool> {
+    Ok(folder_presence(aws, location).await? == Presence::Data)
+}
+
+/// Whether a folder holds data, and whether its bucket exists.
+pub async fn folder_presence(aws: &Aws, location: &S3Location) -> Result<Presence> {
     let mut pages = aws.bucket(location.bucket()).pages(&ListRequest {
         prefix: location.prefix().to_string(),
         page_size: Some(PROBE_PAGE),
@@ -277,7 +311,7 @@ pub async fn folder_has_data(aws: &Aws, location: &S3Location) -> Result<bool> {
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(page) => page,
-            Err(Error::NoSuchBucket { .. }) => return Ok(false),
+            Err(Error::NoSuchBucket { .. }) => return Ok(Presence::NoBucket),
             Err(err) => return Err(err),
         };
         let found = page.objects.iter().any(|object| {
@@ -288,8 +322,8 @@ pub async fn folder_has_data(aws: &Aws, location: &S3Location) -> Result<bool> {
             layout::is_data_object(relative, object.size)
         });
         if found {
-            return Ok(true);
+            return Ok(Presence::Data);
         }
     }
-    Ok(false)
+    Ok(Presence::NoData)
 }
