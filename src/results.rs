@@ -385,7 +385,12 @@ mod tests {
 
     #[test]
     fn json_rows_are_typed_objects_and_null_is_not_empty() {
-        let doc: Value = serde_json::from_str(&print(ResultFormat::Json, 1)).unwrap();
+        let text = print(ResultFormat::Json, 1);
+        assert!(
+            text.starts_with(r#"{"command":"query","dry_run":false,"#),
+            "{text}"
+        );
+        let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(doc["query_execution_id"], "q-1");
         assert_eq!(
             doc["rows"][0],
@@ -395,8 +400,15 @@ mod tests {
         assert_eq!(doc["rows"].as_array().unwrap().len(), 3);
         assert_eq!(doc["columns"][3]["type"], "decimal");
         assert_eq!(doc["truncated"], false);
-        let script: Value = serde_json::from_str(&print(ResultFormat::Json, 2)).unwrap();
-        assert_eq!(script[0]["statement"], 1);
+        let text = print(ResultFormat::Json, 2);
+        assert!(
+            text.starts_with(r#"{"command":"query","dry_run":false,"#),
+            "{text}"
+        );
+        let script: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(script["dry_run"], false);
+        assert_eq!(script["statements"][0]["statement"], 1);
+        assert!(script["statements"][0].get("command").is_none());
     }
 
     #[test]

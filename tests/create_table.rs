@@ -4,7 +4,9 @@
 
 use aws_sdk_glue::types::Table;
 
-use crate::harness::{backup_path, columns, parquet_fixture, parquet_fixtures, run, Moto};
+use crate::harness::{
+    backup_path, columns, parquet_fixture, parquet_fixtures, run, summary_value, Moto,
+};
 
 const CREATE_TABLE: &str = env!("CARGO_BIN_EXE_create-table");
 const RESTORE: &str = env!("CARGO_BIN_EXE_restore");
@@ -126,8 +128,9 @@ async fn hive_partitions_evolve_and_junk_is_skipped_and_counted() {
         dry.stdout
     );
     assert!(dry.stdout.contains("PARTITIONED BY"), "{}", dry.stdout);
-    assert!(
-        dry.stdout.contains("  would create:   3\n"),
+    assert_eq!(
+        summary_value(&dry.stdout, "to create").as_deref(),
+        Some("3"),
         "{}",
         dry.stdout
     );
@@ -407,8 +410,9 @@ async fn update_appends_and_widens_columns_and_restore_reverts_it() {
 
     let again = run(CREATE_TABLE, &[&db, "events", &location, "--update"]);
     assert_eq!(again.code, 0, "{again:?}");
-    assert!(
-        again.stdout.contains("table:          unchanged"),
+    assert_eq!(
+        summary_value(&again.stdout, "table").as_deref(),
+        Some("unchanged"),
         "{}",
         again.stdout
     );

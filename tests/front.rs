@@ -130,7 +130,7 @@ async fn glutil_subcommands_behave_exactly_like_the_single_binaries() {
     assert_eq!(moto.partitions(&db, &table).await.len(), 3);
     let after = run(binary("partitioner"), &[&db, &table, "--dry-run"]);
     assert!(
-        after.stdout.contains("would create:    0"),
+        after.stdout.contains("to create:       0"),
         "{}",
         after.stdout
     );

@@ -125,7 +125,7 @@ fn a_whole_database_is_partitioned_with_one_backup_and_a_failed_table_reported()
     );
     // Per-table entries carry no backup or requests of their own.
     assert!(tables[0].get("requests").is_none() && tables[0].get("backup").is_none());
-    assert_eq!(doc["skipped_views"], json!(["recent"]));
+    assert_eq!(doc["skipped_views"], json!(["many.recent"]));
     assert_eq!(doc["failed_tables"], json!(["many.flat"]));
     assert_eq!(doc["totals"]["tables"], 3);
     assert_eq!(doc["totals"]["failed_tables"], 1);
@@ -500,7 +500,7 @@ fn a_bucket_move_is_repaired_across_a_database_and_undone_with_one_restore() {
     );
     assert_eq!(r.code, 0, "{r:?}");
     let doc = r.json();
-    assert_eq!(doc["totals"]["to_move"], 48, "{doc}");
+    assert_eq!(doc["totals"]["to_update"], 48, "{doc}");
     assert_eq!(doc["totals"]["updated"], 48, "{doc}");
     for table in ["clicks", "views"] {
         assert!(

@@ -135,7 +135,11 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
         "{}",
         text.stdout
     );
-    assert!(text.stdout.contains("would create:    24"));
+    assert!(
+        text.stdout.contains("to create:       24"),
+        "{}",
+        text.stdout
+    );
 
     let json = run(BIN, &[&db, &table, "--dry-run", "--output", "json"]).json();
     assert_eq!(json["dry_run"], true);

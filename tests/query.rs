@@ -275,7 +275,9 @@ fn a_script_runs_every_statement_in_order_and_a_failure_does_not_stop_the_rest()
     let path = script.display().to_string();
     let run = query(&lab, &["--file", &path, "--output", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let doc = run.json();
+    let whole = run.json();
+    assert_eq!(whole["command"], "query");
+    let doc = &whole["statements"];
     let states: Vec<&str> = doc
         .as_array()
         .unwrap()
@@ -311,7 +313,8 @@ fn a_script_runs_every_statement_in_order_and_a_failure_does_not_stop_the_rest()
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let doc = run.json();
+    let whole = run.json();
+    let doc = &whole["statements"];
     for i in 0..4 {
         assert_eq!(doc[i]["statement"], i + 1);
         assert_eq!(doc[i]["rows"][0]["n"], i + 1, "{doc}");

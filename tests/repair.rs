@@ -146,7 +146,7 @@ async fn update_partitions_repoints_moved_partitions_and_changes_nothing_else() 
     assert_eq!(dry.code, 0, "{dry:?}");
     assert!(
         dry.stdout.contains(&format!(
-            "would move [1, 00] {} -> s3://{bucket}/new/day=1/hour=00/",
+            "would update [1, 00] {} -> s3://{bucket}/new/day=1/hour=00/",
             old(0)
         )),
         "{}",
@@ -195,7 +195,7 @@ async fn update_partitions_repoints_moved_partitions_and_changes_nothing_else() 
 
     let again = run(UPDATE_PARTITIONS, &[&db, "events", "--output", "json"]);
     assert_eq!(again.code, 0, "{again:?}");
-    assert_eq!(again.json()["moves"].as_array().unwrap().len(), 0);
+    assert_eq!(again.json()["to_update"].as_array().unwrap().len(), 0);
     assert_eq!(again.json()["unchanged"], 4);
 }
 
@@ -293,12 +293,14 @@ async fn delete_bad_tables_removes_crawler_children_and_suffixed_copies_only() {
     let dry = run(DELETE_BAD_TABLES, &[&db, "--dry-run"]);
     assert_eq!(dry.code, 0, "{dry:?}");
     assert!(
-        dry.stdout.contains("would delete table events_1a2b3c"),
+        dry.stdout
+            .contains(&format!("would delete table {db}.events_1a2b3c")),
         "{}",
         dry.stdout
     );
     assert!(
-        dry.stdout.contains("would delete table year_2019"),
+        dry.stdout
+            .contains(&format!("would delete table {db}.year_2019")),
         "{}",
         dry.stdout
     );

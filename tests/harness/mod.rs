@@ -429,6 +429,15 @@ impl Moto {
     }
 }
 
+/// The value a text summary shows for `label` (`to create: 3` gives
+/// `Some("3")`), whatever the column it is aligned to.
+pub fn summary_value(text: &str, label: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix(label)?.strip_prefix(':')?;
+        Some(rest.trim().to_string())
+    })
+}
+
 /// What a binary did.
 #[derive(Debug)]
 pub struct Run {

@@ -62,22 +62,32 @@ pub fn junk_tables(tables: &[TableEntry]) -> Vec<JunkTable> {
             .max_by_key(|(other, _)| other.len())
             .map(|(original, _)| original.to_string())
     };
-    let copies: std::collections::HashSet<&str> = located
+    let parents = |name: &str, location: &S3Location| {
+        located
+            .iter()
+            .filter(|(other, l)| *other != name && location.is_under(l) && location != *l)
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    // Junk at all: below another table, or a suffixed copy of one.
+    let junk_names: std::collections::HashSet<&str> = located
         .iter()
-        .filter(|(name, location)| original_of(name, location).is_some())
+        .filter(|(name, location)| {
+            !parents(name, location).is_empty() || original_of(name, location).is_some()
+        })
         .map(|(name, _)| *name)
         .collect();
     let mut junk = Vec::new();
     for &(name, location) in &located {
-        let below = located
-            .iter()
-            .filter(|(other, l)| *other != name && location.is_under(l) && location != *l)
-            // The nearest parent names the reason best; at one location,
-            // the real table rather than a crawler's copy of it.
+        // The reason names the real table: the nearest parent that is not
+        // junk itself (a crawler's `year_2019` holds its `month_01` too),
+        // and at one location the original rather than its copy.
+        let below = parents(name, location)
+            .into_iter()
             .max_by_key(|(other, l)| {
                 (
+                    !junk_names.contains(other),
                     l.prefix().len(),
-                    !copies.contains(other),
                     std::cmp::Reverse(other.len()),
                 )
             });
@@ -105,6 +115,37 @@ mod tests {
 
     fn loc(s: &str) -> S3Location {
         S3Location::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_grandchild_is_named_after_the_real_table_not_its_junk_parent() {
+        let t = |name: &str, location: &str| TableEntry {
+            name: name.into(),
+            location: Some(loc(location)),
+            view: false,
+        };
+        let junk = junk_tables(&[
+            t("events", "s3://b/events/"),
+            t("year_2019", "s3://b/events/year=2019/"),
+            t("month_01", "s3://b/events/year=2019/month=01/"),
+        ]);
+        let reasons: Vec<(&str, String)> = junk
+            .iter()
+            .map(|j| (j.name.as_str(), j.reason.to_string()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    "month_01",
+                    "its location lies below table events's".to_string()
+                ),
+                (
+                    "year_2019",
+                    "its location lies below table events's".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]
@@ -150,10 +191,12 @@ mod tests {
         ]);
         let names: Vec<&str> = junk.iter().map(|j| j.name.as_str()).collect();
         assert_eq!(names, ["events_1a2b3c", "month_01", "year_2019"]);
+        // month_01 lies below year_2019 too, but that is junk itself: the
+        // reason names the real table.
         assert_eq!(
             junk[1].reason,
             JunkReason::Below {
-                table: "year_2019".into()
+                table: "events".into()
             }
         );
         assert_eq!(
