@@ -81,6 +81,15 @@ pub enum Subcommand {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Writes man pages (glutil.1, one per command, glutil-backups.1) into
+    /// a folder.
+    ///
+    /// Example: glutil man --dir ~/.local/share/man/man1 && man partitioner
+    Man {
+        /// The folder to write the pages into (created if needed).
+        #[arg(long, value_name = "DIR")]
+        dir: std::path::PathBuf,
+    },
 }
 
 impl Command for Glutil {
@@ -108,6 +117,12 @@ impl Command for Glutil {
                 let mut out = std::io::stdout().lock();
                 out.write_all(&script)?;
                 out.flush()?;
+                Ok(EXIT_OK)
+            }
+            Subcommand::Man { dir } => {
+                for path in crate::man::write_pages(&dir)? {
+                    println!("{}", path.display());
+                }
                 Ok(EXIT_OK)
             }
         }

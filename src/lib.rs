@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod driver;
 pub mod front;
 pub mod help;
+pub mod man;
 pub mod many;
 pub mod output;
 pub mod progress;
