@@ -120,7 +120,8 @@ impl Command for Glutil {
                 Ok(EXIT_OK)
             }
             Subcommand::Man { dir } => {
-                for path in crate::man::write_pages(&dir)? {
+                let pages = crate::man::pages(Glutil::command(), &NAMED)?;
+                for path in crate::man::write_pages(&dir, pages)? {
                     println!("{}", path.display());
                 }
                 Ok(EXIT_OK)
@@ -208,5 +209,27 @@ mod tests {
             .filter(|n| n != "glutil")
             .count();
         assert_eq!(launchers, NAMED.len(), "one launcher per named command");
+    }
+
+    /// The committed pages are what `glutil man` renders: regenerate them
+    /// with `cargo run --bin glutil -- man --dir docs/man` after changing
+    /// any help text.
+    #[test]
+    fn the_committed_man_pages_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
+        let pages = crate::man::pages(Glutil::command(), &NAMED).unwrap();
+        assert_eq!(pages.len(), NAMED.len() + 2);
+        let mut stale = Vec::new();
+        for (file, text) in &pages {
+            if std::fs::read(dir.join(file)).ok().as_deref() != Some(text.as_slice()) {
+                stale.push(file.clone());
+            }
+        }
+        let committed = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        assert!(
+            stale.is_empty() && committed == pages.len(),
+            "docs/man is out of date ({stale:?}, {committed} files): run \
+             `cargo run --bin glutil -- man --dir docs/man`"
+        );
     }
 }

@@ -317,3 +317,56 @@ async fn cleanups_on_bad_input_exit_2_and_a_closed_pipe_is_quiet() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// After a bucket move the old locations are empty: those partitions are
+/// "missing", but their data is under the table's location, and the audit
+/// says `update-partitions` would repoint them instead of deleting them.
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_partitions_whose_data_moved_come_with_the_repoint_hint() {
+    let moto = Moto::connect().await;
+    let bucket = moto.bucket("moved").await;
+    let db = moto.database("moved").await;
+    let table = moto
+        .table(&db, "t", &format!("s3://{bucket}/new"), &[("dt", "string")])
+        .await;
+    moto.put(&bucket, strings(&["new/dt=1/a.json", "new/dt=3/a.json"]))
+        .await;
+    moto.add_partitions(
+        &db,
+        &table,
+        &[
+            (strings(&["1"]), format!("s3://{bucket}/old/dt=1/")),
+            (strings(&["2"]), format!("s3://{bucket}/old/dt=2/")),
+            (strings(&["3"]), format!("s3://{bucket}/old/dt=3/")),
+        ],
+    )
+    .await;
+    let hint = format!("`update-partitions {db} {table}` would repoint them");
+    let r = run(LIST_MISSING, &[&db, &table, "--output", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["missing"].as_array().map(Vec::len), Some(3), "{doc}");
+    assert_eq!(doc["repointable"], 2, "{doc}");
+    assert!(r.stderr.contains(&hint), "{}", r.stderr);
+    assert!(r.stderr.contains("2 of these partitions"), "{}", r.stderr);
+
+    let r = run(DELETE_MISSING, &[&db, &table, "--dry-run"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains(&hint), "{}", r.stderr);
+    // Repointed, nothing is missing any more except the one without data.
+    let r = run(
+        env!("CARGO_BIN_EXE_update-partitions"),
+        &[
+            &db,
+            &table,
+            "--backup",
+            &crate::harness::backup_path("moved"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run(LIST_MISSING, &[&db, &table, "--output", "json"]);
+    let doc = r.json();
+    assert_eq!(doc["missing"].as_array().map(Vec::len), Some(1), "{doc}");
+    assert_eq!(doc["repointable"], 0, "{doc}");
+    assert!(!r.stderr.contains("repoint"), "{}", r.stderr);
+}

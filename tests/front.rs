@@ -193,3 +193,216 @@ fn completions_print_for_each_shell() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("tcsh"), "{}", r.stderr);
 }
+
+/// The summary rows of a text report: `  label: value` (two spaces in;
+/// deeper lines are details of the row above).
+fn summary_rows(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("  ")?;
+            if rest.starts_with(' ') {
+                return None;
+            }
+            let (label, value) = rest.split_once(':')?;
+            label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == ' ')
+                .then(|| (label.to_string(), value.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The words a count may be called, in every command. A new count must
+/// use one of these or be added here on purpose.
+const VOCABULARY: [&str; 26] = [
+    "found",
+    "already present",
+    "to create",
+    "created",
+    "already existed",
+    "failed",
+    "conflicts",
+    "empty folders",
+    "examined",
+    "to delete",
+    "deleted",
+    "already gone",
+    "to update",
+    "updated",
+    "unchanged",
+    "not found",
+    "slots",
+    "present",
+    "missing",
+    "missing with data",
+    "missing without data",
+    "unreadable values",
+    "out of range",
+    "entries",
+    "not restored",
+    "not attempted",
+];
+
+/// Rows that are not counts (names, paths, descriptions).
+const NOT_COUNTS: [&str; 8] = [
+    "backup",
+    "table",
+    "columns",
+    "partition keys",
+    "data files",
+    "footers read",
+    "repair",
+    "stopped",
+];
+
+/// Every command's text summary uses the JSON names with spaces, from one
+/// vocabulary, and says the same numbers as its JSON.
+#[tokio::test(flavor = "multi_thread")]
+async fn text_and_json_count_the_same_things_with_the_same_words() {
+    let moto = Moto::connect().await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("vocab", "t", &[("dt", "string")])
+        .await;
+    moto.put(&bucket, strings(&["t/dt=1/a.json", "t/dt=3/a.json"]))
+        .await;
+    moto.add_partitions(
+        &db,
+        &table,
+        &[
+            (strings(&["1"]), format!("s3://{bucket}/t/dt=1/")),
+            (strings(&["2"]), format!("s3://{bucket}/t/dt=2/")),
+        ],
+    )
+    .await;
+    let t = [db.as_str(), table.as_str()];
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("partitioner", vec!["--dry-run"]),
+        ("list-missing", vec![]),
+        ("delete-missing", vec!["--dry-run"]),
+        ("delete-bad", vec!["--dry-run"]),
+        ("delete-all", vec!["--dry-run"]),
+        ("update-partitions", vec!["--dry-run"]),
+        ("update-storage", vec!["--dry-run"]),
+        ("partitioner", vec![]),
+        ("delete-missing", vec![]),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, extra) in cases {
+        let args: Vec<&str> = t.iter().copied().chain(extra.iter().copied()).collect();
+        let text = run(binary(name), &args);
+        let mut json_args = args.clone();
+        json_args.extend(["--output", "json"]);
+        // The real runs have done their work: their JSON twin is a dry run
+        // of the same state, so compare the text run with its own kind.
+        if !extra.contains(&"--dry-run") && name != "list-missing" {
+            assert_eq!(text.code, 0, "{name}: {text:?}");
+            check_rows(name, &text.stdout, &mut seen, None);
+            continue;
+        }
+        let json = run(binary(name), &json_args);
+        assert_eq!((text.code, json.code), (0, 0), "{name}: {text:?} {json:?}");
+        let doc = json.json();
+        assert_eq!(doc["command"], name, "{doc}");
+        check_rows(name, &text.stdout, &mut seen, Some(&doc));
+    }
+    for word in [
+        "found",
+        "to create",
+        "created",
+        "to delete",
+        "deleted",
+        "to update",
+    ] {
+        assert!(seen.contains(word), "no command said `{word}`: {seen:?}");
+    }
+}
+
+/// Checks one text report's rows against the vocabulary and, when given,
+/// against its JSON document.
+fn check_rows(
+    name: &str,
+    text: &str,
+    seen: &mut std::collections::BTreeSet<String>,
+    doc: Option<&serde_json::Value>,
+) {
+    let rows = summary_rows(text);
+    assert!(!rows.is_empty(), "{name} printed no summary:\n{text}");
+    for (label, value) in rows {
+        if NOT_COUNTS.contains(&label.as_str()) {
+            continue;
+        }
+        assert!(
+            VOCABULARY.contains(&label.as_str()),
+            "{name}: `{label}` is not in the vocabulary:\n{text}"
+        );
+        seen.insert(label.clone());
+        let Some(doc) = doc else { continue };
+        let key = label.replace(' ', "_");
+        let shown: u64 = value
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: `{label}: {value}` is not a count"));
+        let in_json = match &doc[&key] {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::Array(a) => Some(a.len() as u64),
+            _ => None,
+        };
+        assert_eq!(
+            in_json,
+            Some(shown),
+            "{name}: text `{label}: {value}` but JSON `{key}` is {}",
+            doc[&key]
+        );
+    }
+}
+
+/// A named command copied somewhere without `glutil` says where it looked
+/// and how to fix it, and exits 2; beside a `glutil` it runs that one.
+#[test]
+fn a_launcher_without_glutil_beside_it_says_so() {
+    let dir = crate::harness::state_home().join(crate::harness::unique("launcher"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let alone = dir.join("list-missing");
+    std::fs::copy(binary("list-missing"), &alone).unwrap();
+    let r = run(alone.to_str().unwrap(), &["--help"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let expected = dir.join("glutil");
+    assert!(
+        r.stderr
+            .contains(&format!("should be at {}", expected.display()))
+            && r.stderr.contains("install both together"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{r:?}");
+    std::fs::copy(GLUTIL, &expected).unwrap();
+    let r = run(alone.to_str().unwrap(), &["--help"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("Usage: list-missing"), "{}", r.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `glutil man --dir` writes one page per command, each a roff page that
+/// carries the command's options and exit codes.
+#[test]
+fn man_pages_are_written_for_every_command() {
+    let dir = crate::harness::state_home().join(crate::harness::unique("man"));
+    let r = run(GLUTIL, &["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let mut names: Vec<&str> = BINARIES.iter().map(|(n, _)| *n).collect();
+    names.extend(["glutil", "glutil-backups"]);
+    for name in names {
+        let page = std::fs::read_to_string(dir.join(format!("{name}.1")))
+            .unwrap_or_else(|e| panic!("no page for {name}: {e}"));
+        assert!(page.starts_with(".ie") || page.contains(".TH"), "{name}");
+        assert!(page.contains(&format!(".TH {name} 1")), "{name}:\n{page}");
+        if name != "glutil-backups" {
+            assert!(page.contains("Exit codes"), "{name} has no exit codes");
+        }
+        if name == "partitioner" {
+            assert!(page.contains("dry\\-run"), "{page}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
