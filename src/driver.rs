@@ -50,11 +50,27 @@ pub trait Job {
     /// The result, for people and for scripts.
     fn report(&self, plan: &Self::Plan, run: &Run<Self::Outcome>) -> std::io::Result<Report>;
 
+    /// Warnings about what the plan read (a table with partition
+    /// projection), shown on stderr and in the JSON under `warnings`.
+    fn warnings(&self, _plan: &Self::Plan) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The counts a run over several tables adds up into its totals, named
     /// as in the JSON report (`found`, `created`, ...).
     fn counts(&self, _plan: &Self::Plan, _run: &Run<Self::Outcome>) -> Vec<(&'static str, u64)> {
         Vec::new()
     }
+}
+
+/// The warnings every command about a table's partitions gives: one when
+/// Athena partition projection is on, so Athena ignores them.
+pub fn table_warnings(table: &glutil::model::Table) -> Vec<String> {
+    table
+        .projected
+        .then(|| glutil::model::kind::projection_warning(&table.qualified_name()))
+        .into_iter()
+        .collect()
 }
 
 /// A command's arguments with the one table a job works on: each table of
@@ -144,6 +160,7 @@ pub async fn run<J: Job>(job: &J, options: Options<'_>) -> anyhow::Result<u8> {
         writes: options.backup.is_some(),
         json: session.output.format == crate::args::OutputFormat::Json,
         one_of_many: false,
+        warnings: job.warnings(&plan),
     };
     let report = job.report(&plan, &run).context("rendering the report")?;
     session

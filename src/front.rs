@@ -12,6 +12,7 @@ use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing}
 use crate::commands::create_table::CreateTable;
 use crate::commands::gaps::GapsArgs;
 use crate::commands::partitioner;
+use crate::commands::projection::Projection;
 use crate::commands::query::Query;
 use crate::commands::quilt::QuiltTables;
 use crate::commands::repair::{DeleteBadTables, UpdatePartitions, UpdateStorage};
@@ -70,6 +71,8 @@ pub enum Subcommand {
     #[allow(missing_docs)]
     QuiltTables(QuiltTables),
     #[allow(missing_docs)]
+    Projection(Projection),
+    #[allow(missing_docs)]
     Backups(Backups),
     /// Prints shell completions for glutil to stdout.
     ///
@@ -108,6 +111,7 @@ impl Command for Glutil {
             Subcommand::Query(c) => c.run().await,
             Subcommand::Gaps(c) => c.run().await,
             Subcommand::QuiltTables(c) => c.run().await,
+            Subcommand::Projection(c) => c.run().await,
             Subcommand::Backups(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,
@@ -159,12 +163,13 @@ fn run_named(name: &str) -> Option<ExitCode> {
         "query" => main_for::<Query>(),
         "gaps" => main_for::<GapsArgs>(),
         "quilt-tables" => main_for::<QuiltTables>(),
+        "projection" => main_for::<Projection>(),
         _ => return None,
     })
 }
 
 /// The commands that are also programs of their own (launchers in `bin/`).
-pub const NAMED: [&str; 13] = [
+pub const NAMED: [&str; 14] = [
     "partitioner",
     "list-missing",
     "delete-missing",
@@ -178,6 +183,7 @@ pub const NAMED: [&str; 13] = [
     "query",
     "gaps",
     "quilt-tables",
+    "projection",
 ];
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ const ENVIRONMENT: &str = "Environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_UR
 /// Exit code 0, as most commands say it.
 const DONE: &str = "  0    done, or nothing to do";
 /// Exit code 2, as every command that reads a table says it.
-const BAD_INPUT: &str = "  2    bad usage or bad input: an unknown database or table, a table\n       without partition keys, a location that is not in S3, a missing\n       bucket, an unknown profile, no credentials or credentials AWS\n       refused, an invalid option; nothing was changed";
+const BAD_INPUT: &str = "  2    bad usage or bad input: an unknown database or table, a table\n       without partition keys, a view or an Iceberg, Delta Lake, Hudi or\n       governed table, a location that is not in S3, a missing bucket, an\n       unknown profile, no credentials or credentials AWS refused, an\n       invalid option; nothing was changed";
 /// Exit code 130, for commands that write in batches.
 const INTERRUPTED: &str = "  130  stopped by Ctrl-C: the batches in flight finished, the rest was\n       not sent (the summary says how many); a rerun picks up the rest";
 
@@ -234,12 +234,30 @@ pub fn query() -> String {
     )
 }
 
+/// `projection --help`.
+pub fn projection() -> String {
+    footer(
+        &[
+            ("projection sales events --dry-run", "the inferred properties and the check"),
+            ("projection sales events --until now", "switch; date ranges end at NOW"),
+            ("projection sales events --disable", "back to catalog partitions"),
+        ],
+        &[
+            DONE,
+            "  1    AWS failed",
+            "  2    partitions or folders the\n       projection would hide from Athena (without --force); nothing was\n       changed",
+            BAD_INPUT,
+        ],
+    )
+}
+
 /// `gaps --help`.
 pub fn gaps() -> String {
     footer(
         &[
             ("gaps sales orders --every hour", "hours without a partition"),
             ("gaps sales orders --every day --since 2024-01-01 --fail-if-any", "an audit for CI"),
+            ("gaps sales --all-tables --fail-if-any", "each table by its own keys: hours or days"),
         ],
         &[
             "  0    done (with --fail-if-any: no gaps)",

@@ -62,7 +62,7 @@ pub async fn run_tables<J: Job>(
         .collect();
     let backup = RunBackup::new(&session, options.backup, command, &selection.database);
     let mut report = ManyReport::start(&session.output, command, selection, options.dry_run)?;
-    report.skipped(&chosen.views)?;
+    report.skipped(&chosen.skipped)?;
     let at_once = (session.concurrency / 4).clamp(1, MAX_TABLES_AT_ONCE);
     let mut finished = futures::stream::iter(&jobs)
         .map(|(table, job)| one_table(table, job, &session, &backup, options))
@@ -89,10 +89,24 @@ pub async fn run_tables<J: Job>(
     report.end(backup, options.backup.is_some(), &requests)
 }
 
-/// The tables a selection names, and the views a pattern matched.
+/// The tables a selection names, and the ones a pattern matched that are
+/// not tables of partitions (views, Iceberg, Delta, Hudi, governed, no
+/// partition keys), each with the reason it is left out.
 struct Chosen {
     names: Vec<String>,
-    views: Vec<String>,
+    skipped: Vec<Skipped>,
+}
+
+/// A table a pattern matched and the run leaves out.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Skipped {
+    /// `database.table`.
+    table: String,
+    /// Why, in a few words.
+    reason: String,
+    /// A view (also listed under `skipped_views`).
+    #[serde(skip)]
+    view: bool,
 }
 
 /// Resolves names and patterns against the catalog. An unknown database,
@@ -101,12 +115,12 @@ struct Chosen {
 async fn choose_tables(session: &Session, selection: &TablesArgs) -> anyhow::Result<Chosen> {
     let database = &selection.database;
     let mut names: BTreeSet<String> = selection.names.iter().cloned().collect();
-    let mut views = Vec::new();
+    let mut skipped = Vec::new();
     if !selection.all_tables && selection.globs.is_empty() {
         session.catalog.check_database(database).await?;
         return Ok(Chosen {
             names: names.into_iter().collect(),
-            views,
+            skipped,
         });
     }
     let tables = session.catalog.tables(database).await?;
@@ -122,16 +136,24 @@ async fn choose_tables(session: &Session, selection: &TablesArgs) -> anyhow::Res
     }
     let picked =
         |name: &str| selection.all_tables || selection.globs.iter().any(|g| name_matches(g, name));
+    // A table named explicitly runs (and fails) as in a single-table run;
+    // only what a pattern matched is left out.
     for table in tables.into_iter().filter(|t| picked(&t.name)) {
-        if !table.view {
-            names.insert(table.name);
-        } else if !names.contains(&table.name) {
-            views.push(table.name);
+        match table.skip_reason() {
+            Some(reason) if !names.contains(&table.name) => skipped.push(Skipped {
+                table: format!("{database}.{}", table.name),
+                reason,
+                view: table.is_view(),
+            }),
+            Some(_) => {}
+            None => {
+                names.insert(table.name);
+            }
         }
     }
     Ok(Chosen {
         names: names.into_iter().collect(),
-        views,
+        skipped,
     })
 }
 
@@ -139,7 +161,7 @@ async fn choose_tables(session: &Session, selection: &TablesArgs) -> anyhow::Res
 enum Done {
     /// Planned (and applied, in a real run) and reported.
     Reported {
-        report: Report,
+        report: Box<Report>,
         counts: Vec<(&'static str, u64)>,
     },
     /// Failed: the table was not changed, or (when its writes had begun)
@@ -162,7 +184,10 @@ async fn one_table<'t, J: Job>(
         return (table, Done::NotStarted);
     }
     let done = match table_steps(job, session, backup, options).await {
-        Ok((report, counts)) => Done::Reported { report, counts },
+        Ok((report, counts)) => Done::Reported {
+            report: Box::new(report),
+            counts,
+        },
         Err(err) => {
             // Refused credentials are noted at once: no further table
             // starts.
@@ -196,6 +221,7 @@ async fn table_steps<J: Job>(
         writes,
         json: session.output.format == crate::args::OutputFormat::Json,
         one_of_many: true,
+        warnings: job.warnings(&plan),
     };
     let report = job.report(&plan, &run)?;
     let counts = job.counts(&plan, &run);
@@ -271,7 +297,7 @@ struct ManyReport<'a> {
     tables: u64,
     failed: Vec<String>,
     not_started: u64,
-    skipped: Vec<String>,
+    skipped: Vec<Skipped>,
     counts: Vec<(&'static str, u64)>,
     exits: BTreeSet<u8>,
 }
@@ -318,18 +344,12 @@ impl<'a> ManyReport<'a> {
         Ok(report)
     }
 
-    /// Views a pattern matched: not tables of data, so not run.
-    fn skipped(&mut self, views: &[String]) -> std::io::Result<()> {
-        self.skipped = views
-            .iter()
-            .map(|v| format!("{}.{v}", self.database))
-            .collect();
+    /// What a pattern matched and the run leaves out, each with why.
+    fn skipped(&mut self, skipped: &[Skipped]) -> std::io::Result<()> {
+        self.skipped = skipped.to_vec();
         if !self.json && !self.output.quiet {
-            for view in views {
-                write_out(format_args!(
-                    "skipped {}.{view}: a view, no data of its own\n",
-                    self.database
-                ))?;
+            for skip in skipped {
+                write_out(format_args!("skipped {}: {}\n", skip.table, skip.reason))?;
             }
         }
         Ok(())
@@ -342,6 +362,9 @@ impl<'a> ManyReport<'a> {
             Done::Reported { report, counts } => {
                 self.add(&counts);
                 self.exits.insert(report.exit);
+                if matches!(report.view, View::Json(_)) {
+                    report.print_warnings();
+                }
                 match report.view {
                     View::Json(json) => json,
                     View::Text(_) => {
@@ -435,12 +458,20 @@ impl<'a> ManyReport<'a> {
             totals.insert("tables".into(), ran.into());
             totals.insert("failed_tables".into(), self.failed.len().into());
             totals.insert("not_started".into(), self.not_started.into());
+            totals.insert("skipped".into(), self.skipped.len().into());
             for (name, value) in &self.counts {
                 totals.insert((*name).into(), (*value).into());
             }
             let mut tail = serde_json::Map::new();
             tail.insert("failed_tables".into(), self.failed.clone().into());
-            tail.insert("skipped_views".into(), self.skipped.clone().into());
+            tail.insert("skipped".into(), serde_json::to_value(&self.skipped)?);
+            let views: Vec<&str> = self
+                .skipped
+                .iter()
+                .filter(|s| s.view)
+                .map(|s| s.table.as_str())
+                .collect();
+            tail.insert("skipped_views".into(), views.into());
             tail.insert("totals".into(), totals.into());
             if writes {
                 tail.insert("backup".into(), serde_json::to_value(&backup)?);
@@ -479,7 +510,7 @@ impl<'a> ManyReport<'a> {
                 (self.not_started > 0).then(|| format!("{} (interrupted)", self.not_started)),
             ),
             Row::field(
-                "skipped views",
+                "skipped",
                 (!self.skipped.is_empty()).then_some(self.skipped.len()),
             ),
         ];

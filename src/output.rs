@@ -56,9 +56,7 @@ impl Output {
             View::Text(text) => text.write(&mut out, self)?,
         }
         out.flush()?;
-        if let Some(warning) = &report.warning {
-            eprintln!("warning: {warning}");
-        }
+        report.print_warnings();
         Ok(())
     }
 }
@@ -82,6 +80,9 @@ pub struct Run<O> {
     /// One table of a run over several: the backup and the requests belong
     /// to the whole run and are reported once, after the totals.
     pub one_of_many: bool,
+    /// What the user should know about the table (its projection), on
+    /// stderr and in JSON under `warnings`.
+    pub warnings: Vec<String>,
 }
 
 impl<O> Run<O> {
@@ -107,6 +108,10 @@ pub struct Report {
     pub view: View,
     /// A line for stderr after the report, if any.
     pub warning: Option<String>,
+    /// Warnings about the table, each a line on stderr (and in the JSON).
+    pub warnings: Vec<String>,
+    /// Why the command refused to write, a line on stderr after the report.
+    pub error: Option<String>,
     /// The exit code.
     pub exit: u8,
 }
@@ -126,6 +131,8 @@ pub enum View {
 struct Envelope<'a, B> {
     #[serde(flatten)]
     body: &'a B,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     backup: Option<Option<&'a Path>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +151,7 @@ impl Report {
         let view = if run.json {
             View::Json(serde_json::to_string_pretty(&Envelope {
                 body,
+                warnings: &run.warnings,
                 backup: (run.writes && !run.one_of_many).then_some(run.backup.as_deref()),
                 requests: (!run.one_of_many).then_some(&run.requests),
             })?)
@@ -159,6 +167,8 @@ impl Report {
         Ok(Self {
             view,
             warning: None,
+            warnings: run.warnings.clone(),
+            error: None,
             exit: crate::EXIT_OK,
         })
     }
@@ -188,6 +198,16 @@ impl Report {
                 }
             }
             None => self,
+        }
+    }
+
+    /// Its warnings on stderr, one line each.
+    pub fn print_warnings(&self) {
+        for warning in self.warnings.iter().chain(&self.warning) {
+            eprintln!("warning: {warning}");
+        }
+        if let Some(error) = &self.error {
+            eprintln!("error: {error}");
         }
     }
 

@@ -9,6 +9,7 @@ mod faults;
 mod front;
 mod gaps;
 mod harness;
+mod kinds;
 mod lambda;
 mod many;
 mod partitioner;

@@ -184,6 +184,7 @@ async fn random_layouts_walk_like_the_rules_say_at_every_page_boundary() {
             location: root.clone(),
             partition_keys: keys(),
             storage_descriptor: Default::default(),
+            projected: false,
         };
         let (want_partitions, want_conflicts) = reference(&root, &layout);
         for page_size in [2, 5, 1000] {

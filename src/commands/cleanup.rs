@@ -270,6 +270,10 @@ impl Job for OnTable<'_, ListMissing> {
         Ok(choose(session, &self.table, Selection::Missing, Detail::Locations).await?)
     }
 
+    fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
+        crate::driver::table_warnings(&plan.table)
+    }
+
     fn changes_anything(&self, _: &Chosen) -> bool {
         false
     }
@@ -365,6 +369,10 @@ impl Job for Delete {
         let mut chosen = choose(session, &self.table, self.selection, detail).await?;
         chosen.findings.sort_by(|a, b| a.values.cmp(&b.values));
         Ok(chosen)
+    }
+
+    fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
+        crate::driver::table_warnings(&plan.table)
     }
 
     fn changes_anything(&self, plan: &Chosen) -> bool {

@@ -140,6 +140,16 @@ impl Job for CreateTable {
             ))
             .into());
         }
+        if let Some(why) = existing
+            .as_ref()
+            .and_then(|t| glutil::model::TableKind::of(t).refusal())
+        {
+            return Err(glutil::Error::OtherFormat {
+                table: format!("{}.{}", self.database, self.table),
+                kind: why.to_string(),
+            }
+            .into());
+        }
         self.check_location(existing.as_ref())?;
         let bucket = session.aws.bucket(self.location.bucket());
         session.progress.step("listing the files");
@@ -187,6 +197,20 @@ impl Job for CreateTable {
             note,
             merged,
         })
+    }
+
+    fn warnings(&self, plan: &Plan) -> Vec<String> {
+        let projected = plan.existing.as_ref().map(glutil::model::TableKind::of)
+            == Some(glutil::model::TableKind::Hive { projection: true });
+        projected
+            .then(|| {
+                glutil::model::kind::projection_warning(&format!(
+                    "{}.{}",
+                    self.database, self.table
+                ))
+            })
+            .into_iter()
+            .collect()
     }
 
     fn changes_anything(&self, plan: &Plan) -> bool {
@@ -444,6 +468,8 @@ impl CreateTable {
             location: self.location.clone(),
             partition_keys: keys,
             storage_descriptor: table.storage_descriptor.clone().unwrap_or_default(),
+            projected: glutil::model::TableKind::of(table)
+                == glutil::model::TableKind::Hive { projection: true },
         };
         let walk = WalkOptions {
             concurrency: session.concurrency,

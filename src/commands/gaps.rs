@@ -36,9 +36,10 @@ pub struct GapsArgs {
     /// The tables to check.
     #[command(flatten)]
     pub tables: TablesArgs,
-    /// The length of a slot.
+    /// The length of a slot [default: per table, from its keys: hour when
+    /// it has an `hour` key or an hourly value format, else day].
     #[arg(long, value_enum, value_name = "UNIT")]
-    pub every: EveryArg,
+    pub every: Option<EveryArg>,
     /// First slot to check, inclusive: 2024-02-29, 2024-02-29T05,
     /// 2024-02-29T05:00:00Z or `now` (UTC) [default: the first in the
     /// catalog].
@@ -87,8 +88,9 @@ impl EveryArg {
 
 impl Command for GapsArgs {
     async fn run(self) -> anyhow::Result<u8> {
-        // Bad bounds are bad usage, refused before any table is read.
-        self.bounds(self.every.every())?;
+        // Bad bounds are bad usage, refused before any table is read (as
+        // hours when the slot length is each table's own).
+        self.bounds(self.every.map_or(Every::Hour, EveryArg::every))?;
         let options = Options::read_only(&self.aws, &self.run, false);
         many::run_tables(&self.tables, options, |table| OnTable {
             args: &self,
@@ -187,8 +189,6 @@ impl Job for OnTable<'_, GapsArgs> {
     type Outcome = ();
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Found> {
-        let every = self.every.every();
-        let (since, until) = self.bounds(every)?;
         let table = session
             .catalog
             .table(&self.table.database, &self.table.table)
@@ -221,8 +221,14 @@ impl Job for OnTable<'_, GapsArgs> {
             fixed,
             self.value_format.as_deref(),
             &values,
-            every,
+            self.every.map_or(Every::Day, EveryArg::every),
         )?;
+        let every = match self.every {
+            Some(every) => every.every(),
+            None if keys.hourly() => Every::Hour,
+            None => Every::Day,
+        };
+        let (since, until) = self.bounds(every)?;
         let gaps = find_gaps(&keys, every, &values, since, until)?;
         let samples: Vec<(&[String], S3Location)> = branch
             .iter()
@@ -250,6 +256,10 @@ impl Job for OnTable<'_, GapsArgs> {
             missing,
             style,
         })
+    }
+
+    fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
+        crate::driver::table_warnings(&plan.table)
     }
 
     fn changes_anything(&self, _: &Found) -> bool {

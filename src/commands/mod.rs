@@ -5,6 +5,7 @@ pub mod cleanup;
 pub mod create_table;
 pub mod gaps;
 pub mod partitioner;
+pub mod projection;
 pub mod query;
 pub mod quilt;
 pub mod repair;

@@ -109,6 +109,10 @@ impl Job for OnTable<'_, Args> {
         })
     }
 
+    fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
+        crate::driver::table_warnings(&plan.table)
+    }
+
     fn changes_anything(&self, plan: &Plan) -> bool {
         !plan.to_create.is_empty()
     }

@@ -158,6 +158,10 @@ impl Job for OnTable<'_, UpdatePartitions> {
         })
     }
 
+    fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
+        crate::driver::table_warnings(&plan.table)
+    }
+
     fn changes_anything(&self, plan: &Self::Plan) -> bool {
         !plan.plan.moves.is_empty()
     }
@@ -271,6 +275,10 @@ impl Job for OnTable<'_, UpdateStorage> {
             plan: plan_storage(&table.storage_descriptor, &partitions),
             table,
         })
+    }
+
+    fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
+        crate::driver::table_warnings(&plan.table)
     }
 
     fn changes_anything(&self, plan: &Self::Plan) -> bool {

@@ -23,6 +23,15 @@ pub enum Error {
         /// The table asked for.
         table: String,
     },
+    /// The table is a view or keeps its partitions outside Glue (Iceberg,
+    /// Delta Lake, Hudi, governed): no job of glutil's.
+    #[error("{table} is {kind}")]
+    OtherFormat {
+        /// `database.table`.
+        table: String,
+        /// The kind and why glutil leaves it alone.
+        kind: String,
+    },
     /// The table is fine but cannot be used for this job.
     #[error("table `{table}`: {problem}")]
     UnusableTable {
@@ -190,6 +199,7 @@ impl Error {
             Error::DatabaseNotFound { .. }
                 | Error::TableNotFound { .. }
                 | Error::UnusableTable { .. }
+                | Error::OtherFormat { .. }
                 | Error::NotS3Location { .. }
                 | Error::BucketNotFound { .. }
                 | Error::NoSuchBucket { .. }

@@ -12,6 +12,7 @@ use crate::aws::batch::backoff;
 use crate::aws::failure::{from_sdk, AwsFailure, FailureKind, Rounds};
 use crate::error::{Error, Result};
 use crate::model::definition::{PartitionImage, StorageImage, TableImage};
+use crate::model::kind::TableKind;
 use crate::model::location::S3Location;
 use crate::model::partition::StoredPartition;
 use crate::model::table::{PartitionKey, Table, TableEntry, TableName};
@@ -405,7 +406,8 @@ impl Catalog {
                         .storage_descriptor()
                         .and_then(|sd| sd.location())
                         .and_then(|l| S3Location::parse(l).ok()),
-                    view: t.table_type() == Some("VIRTUAL_VIEW"),
+                    kind: TableKind::of(&TableImage::from(t)),
+                    partitioned: !t.partition_keys().is_empty(),
                 }
             }));
             token = page
@@ -458,6 +460,13 @@ fn usable_table(database: &str, table: TableImage) -> Result<Table> {
         table: qualified.clone(),
         problem: problem.to_string(),
     };
+    let kind = TableKind::of(&table);
+    if let Some(why) = kind.refusal() {
+        return Err(Error::OtherFormat {
+            table: qualified,
+            kind: why.to_string(),
+        });
+    }
     let storage_descriptor: StorageImage = table
         .storage_descriptor
         .ok_or_else(|| unusable("it has no storage descriptor, so no S3 location"))?;
@@ -486,6 +495,7 @@ fn usable_table(database: &str, table: TableImage) -> Result<Table> {
         location,
         partition_keys,
         storage_descriptor,
+        projected: kind == TableKind::Hive { projection: true },
     })
 }
 

@@ -389,6 +389,7 @@ mod tests {
                 input_format: Some("in".into()),
                 ..StorageImage::default()
             },
+            projected: false,
         }
     }
 

@@ -66,7 +66,7 @@ pub struct ColumnImage {
 }
 
 /// `SerDeInfo`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct SerDeImage {
@@ -338,7 +338,7 @@ pub struct FederatedTableImage {
 /// view definitions, Iceberg metadata and row-level security properties
 /// are not kept: the commands that back up tables only delete crawler
 /// tables over S3 folders, which have none of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct TableImage {

@@ -380,6 +380,7 @@ mod tests {
             location: loc("s3://b/t"),
             partition_keys: vec![PartitionKey::new("k", "string")],
             storage_descriptor: Default::default(),
+            projected: false,
         };
         let covers = |l: &str| walk_covers(&table, &loc(l));
         assert!(covers("s3://b/t/k=5/"));

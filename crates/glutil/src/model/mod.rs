@@ -5,6 +5,7 @@
 
 pub mod athena;
 pub mod definition;
+pub mod kind;
 pub mod layout;
 pub mod location;
 pub mod outcome;
@@ -17,6 +18,7 @@ pub mod table;
 pub mod values;
 
 pub use definition::{PartitionImage, StorageImage, TableImage};
+pub use kind::TableKind;
 pub use location::S3Location;
 pub use partition::{DiscoveredPartition, StoredPartition};
 pub use table::{PartitionKey, Table, TableEntry, TableId, TableName};

@@ -44,6 +44,9 @@ pub struct Table {
     pub partition_keys: Vec<PartitionKey>,
     /// The table's storage descriptor; new partitions copy it.
     pub storage_descriptor: StorageImage,
+    /// Athena partition projection is enabled (`projection.enabled`):
+    /// Athena ignores the catalog partitions, other engines read them.
+    pub projected: bool,
 }
 
 impl Table {
@@ -124,8 +127,27 @@ pub struct TableEntry {
     pub name: String,
     /// Its S3 location, if it has one.
     pub location: Option<S3Location>,
+    /// Its kind: only Hive-style tables have partitions in Glue.
+    pub kind: crate::model::kind::TableKind,
+    /// It has partition keys.
+    pub partitioned: bool,
+}
+
+impl TableEntry {
     /// A view (`VIRTUAL_VIEW`): no data of its own, nothing to partition.
-    pub view: bool,
+    pub fn is_view(&self) -> bool {
+        self.kind == crate::model::kind::TableKind::View
+    }
+
+    /// Why a run over several tables leaves this table out (a view, a
+    /// format whose partitions are not in Glue, no partition keys), or
+    /// `None` when it is a table of partitions.
+    pub fn skip_reason(&self) -> Option<String> {
+        if let Some(why) = self.kind.skip_reason() {
+            return Some(why.to_string());
+        }
+        (!self.partitioned).then(|| "no partition keys, so no partitions to find".to_string())
+    }
 }
 
 /// True when `name` matches the shell-style `pattern`: `*` stands for any

@@ -111,7 +111,8 @@ impl ValueFormat {
         Ok(Self { pieces })
     }
 
-    fn has_hour(&self) -> bool {
+    /// True when the format names the hour (`%H`).
+    pub fn has_hour(&self) -> bool {
         self.pieces.contains(&Piece::Hour)
     }
 
@@ -268,12 +269,17 @@ impl TimeKeys {
         Ok(found)
     }
 
-    fn check_every(&self, every: Every, names: &[String]) -> Result<()> {
-        let hourly = match self {
+    /// True when the keys name hours (an `hour` key, or a value format
+    /// with `%H`): the slot length `gaps` takes when none is given.
+    pub fn hourly(&self) -> bool {
+        match self {
             TimeKeys::Parts { hour, .. } => hour.is_some(),
             TimeKeys::Formatted { format, .. } => format.has_hour(),
-        };
-        if every == Every::Hour && !hourly {
+        }
+    }
+
+    fn check_every(&self, every: Every, names: &[String]) -> Result<()> {
+        if every == Every::Hour && !self.hourly() {
             return Err(Error::InvalidInput(format!(
                 "the time keys ({}) name days, not hours: use --every day",
                 names.join(", ")

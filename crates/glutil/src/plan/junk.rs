@@ -122,7 +122,8 @@ mod tests {
         let t = |name: &str, location: &str| TableEntry {
             name: name.into(),
             location: Some(loc(location)),
-            view: false,
+            kind: crate::model::TableKind::Hive { projection: false },
+            partitioned: false,
         };
         let junk = junk_tables(&[
             t("events", "s3://b/events/"),
@@ -153,7 +154,8 @@ mod tests {
         let t = |name: &str, location: &str| TableEntry {
             name: name.into(),
             location: Some(loc(location)),
-            view: false,
+            kind: crate::model::TableKind::Hive { projection: false },
+            partitioned: false,
         };
         // The copy listed last: the nearest-parent rule alone would pick it.
         let junk = junk_tables(&[
@@ -175,7 +177,8 @@ mod tests {
         let t = |name: &str, location: Option<&str>| TableEntry {
             name: name.into(),
             location: location.map(loc),
-            view: false,
+            kind: crate::model::TableKind::Hive { projection: false },
+            partitioned: false,
         };
         let junk = junk_tables(&[
             t("events", Some("s3://b/events/")),

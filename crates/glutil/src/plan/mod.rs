@@ -7,6 +7,7 @@ pub mod create;
 pub mod gaps;
 pub mod junk;
 pub mod moves;
+pub mod projection;
 pub mod restore;
 pub mod schema;
 pub mod storage;
