@@ -84,6 +84,12 @@ fn a_whole_database_is_partitioned_with_one_backup_and_a_failed_table_reported()
     let lab = Lab::start(0.0, 0.0);
     seed_tables(&lab, "many", &[("alpha", 1), ("beta", 2)]);
     seed_unpartitioned_and_view(&lab, "many");
+    // A table whose bucket is gone: it fails, the others go on.
+    let broken = hourly_table_input("broken", "s3://no-such-bucket-many/broken/");
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([{"op": "table", "database": "many", "table_input": broken}])),
+    );
     let backup = backup_path("many-all");
 
     let r = run_at(
@@ -98,7 +104,8 @@ fn a_whole_database_is_partitioned_with_one_backup_and_a_failed_table_reported()
             &backup,
         ],
     );
-    // `flat` has no partition keys: reported, the rest go on, exit 1.
+    // `broken` fails: reported, the rest go on, exit 1. `flat` (no
+    // partition keys) and the view are skipped with their reasons.
     assert_eq!(r.code, 1, "{r:?}");
     let doc = r.json();
     assert_eq!(doc["command"], "partitioner");
@@ -110,8 +117,8 @@ fn a_whole_database_is_partitioned_with_one_backup_and_a_failed_table_reported()
         .collect();
     assert_eq!(
         names,
-        ["alpha", "beta", "flat"],
-        "name order; the view skipped"
+        ["alpha", "beta", "broken"],
+        "name order; the keyless table and the view skipped"
     );
     assert_eq!(tables[0]["created"], 24);
     assert_eq!(tables[1]["created"], 48);
@@ -119,14 +126,22 @@ fn a_whole_database_is_partitioned_with_one_backup_and_a_failed_table_reported()
         tables[2]["error"]
             .as_str()
             .unwrap()
-            .contains("partition keys"),
+            .contains("does not exist"),
         "{}",
         tables[2]
     );
     // Per-table entries carry no backup or requests of their own.
     assert!(tables[0].get("requests").is_none() && tables[0].get("backup").is_none());
     assert_eq!(doc["skipped_views"], json!(["many.recent"]));
-    assert_eq!(doc["failed_tables"], json!(["many.flat"]));
+    assert_eq!(
+        doc["skipped"],
+        json!([
+            {"table": "many.flat", "reason": "no partition keys, so no partitions to find"},
+            {"table": "many.recent", "reason": "a view, no data of its own"}
+        ])
+    );
+    assert_eq!(doc["totals"]["skipped"], 2);
+    assert_eq!(doc["failed_tables"], json!(["many.broken"]));
     assert_eq!(doc["totals"]["tables"], 3);
     assert_eq!(doc["totals"]["failed_tables"], 1);
     assert_eq!(doc["totals"]["created"], 72);
@@ -138,7 +153,7 @@ fn a_whole_database_is_partitioned_with_one_backup_and_a_failed_table_reported()
             >= 2
     );
     assert!(
-        r.stderr.contains("1 of 3 tables failed: many.flat"),
+        r.stderr.contains("1 of 3 tables failed: many.broken"),
         "{}",
         r.stderr
     );

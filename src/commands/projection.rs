@@ -395,7 +395,10 @@ fn report(job: &Projection, plan: &Plan, run: &Run<Done>) -> std::io::Result<Rep
     if refused {
         let n = plan.projection.as_ref().map_or(0, |p| p.mismatched.len());
         report.error = Some(format!(
-            "{n} partitions or folders are not where the projection would look for them, so Athena would stop seeing their data; nothing was written. Move them, or pass --force to switch anyway"
+            "{n} {} not where the projection would look for {}, so Athena would stop seeing that data; nothing was written. Move {}, or pass --force to switch anyway",
+            if n == 1 { "partition or folder is" } else { "partitions or folders are" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
         ));
         return Ok(report.exit(crate::EXIT_BAD_INPUT));
     }
@@ -443,13 +446,9 @@ fn text_rows(plan: &Plan, run: &Run<Done>, to_update: u64) -> Vec<Row> {
     let mut rows = Vec::new();
     if let Some(p) = &plan.projection {
         for key in &p.keys {
-            let kind = serde_json::to_value(&key.projection)
-                .ok()
-                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
-                .unwrap_or_default();
-            rows.push(Row::Detail(
-                format!("key {}", key.key),
-                format!("{kind} ({} values found)", key.distinct_values),
+            rows.push(Row::shown(
+                &format!("key {}", key.key),
+                format!("{} ({} values found)", key.describe(), key.distinct_values),
             ));
         }
         rows.push(Row::shown(

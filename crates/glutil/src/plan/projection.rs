@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::location::S3Location;
-use crate::plan::gaps::{Slot, ValueFormat, KNOWN_FORMATS};
+use crate::plan::gaps::{slot_rfc3339, Slot, ValueFormat, KNOWN_FORMATS};
 
 /// The most distinct values a key may have to be projected as `enum`.
 pub const ENUM_MAX: usize = 64;
@@ -149,7 +149,7 @@ pub fn plan_projection(
         .enumerate()
         .map(|(i, key)| {
             let values: BTreeSet<&str> = places.iter().map(|p| p.values[i].as_str()).collect();
-            infer_key(key, &values, until, &mut notes)
+            infer_key(key, &values, until, now, &mut notes)
         })
         .collect();
     let template = choose_template(root, keys, places);
@@ -179,7 +179,13 @@ pub fn plan_projection(
     })
 }
 
-fn infer_key(key: &str, values: &BTreeSet<&str>, until: Until, notes: &mut Vec<String>) -> KeyPlan {
+fn infer_key(
+    key: &str,
+    values: &BTreeSet<&str>,
+    until: Until,
+    now: Slot,
+    notes: &mut Vec<String>,
+) -> KeyPlan {
     let distinct_values = values.len();
     if let Some((projection, range)) = as_date(values, until) {
         return KeyPlan {
@@ -189,7 +195,9 @@ fn infer_key(key: &str, values: &BTreeSet<&str>, until: Until, notes: &mut Vec<S
             date_range: Some(range),
         };
     }
-    let projection = as_integer(key, values, notes).unwrap_or_else(|| {
+    let projection = as_integer(key, values, notes)
+        .map(|p| extend_year(key, p, until, now, notes))
+        .unwrap_or_else(|| {
         let listable = values.len() <= ENUM_MAX && values.iter().all(|v| !v.contains(','));
         if listable {
             KeyProjection::Enum {
@@ -245,6 +253,62 @@ fn as_date(
         };
         Some((projection, (first, end_slot, format)))
     })
+}
+
+/// A `year` key's range raised to the year of `--until` (an integer range
+/// cannot end at NOW, so it says when to raise it again).
+fn extend_year(
+    key: &str,
+    projection: KeyProjection,
+    until: Until,
+    now: Slot,
+    notes: &mut Vec<String>,
+) -> KeyProjection {
+    let at = match until {
+        Until::Found => return projection,
+        Until::Now => now,
+        Until::At(at) => at,
+    };
+    let (KeyProjection::Integer { min, max, digits }, true) =
+        (&projection, key.eq_ignore_ascii_case("year"))
+    else {
+        return projection;
+    };
+    let year: i64 = slot_rfc3339(at)[..4].parse().unwrap_or(*max);
+    notes.push(format!(
+        "`{key}` is an integer range and cannot end at NOW: it ends at {}; raise projection.{key}.range (or run projection again) before data for {} arrives",
+        year.max(*max),
+        year.max(*max) + 1
+    ));
+    KeyProjection::Integer {
+        min: *min,
+        max: year.max(*max),
+        digits: *digits,
+    }
+}
+
+impl KeyPlan {
+    /// The projection in a few words: `integer 1-12, 2 digits`,
+    /// `date yyyy-MM-dd 2024-01-30..NOW, every 1 DAYS`.
+    pub fn describe(&self) -> String {
+        match &self.projection {
+            KeyProjection::Integer { min, max, digits } => match digits {
+                Some(d) => format!("integer {min}-{max}, {d} digits"),
+                None => format!("integer {min}-{max}"),
+            },
+            KeyProjection::Date {
+                format,
+                start,
+                end,
+                interval,
+                unit,
+            } => {
+                format!("date {format} {start}..{end}, every {interval} {unit}")
+            }
+            KeyProjection::Enum { values } => format!("enum of {} values", values.len()),
+            KeyProjection::Injected => "injected (queries must give it)".to_string(),
+        }
+    }
 }
 
 /// The greatest common divisor of the gaps between sorted slots.
