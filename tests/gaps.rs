@@ -367,3 +367,76 @@ fn a_whole_missing_day_costs_one_listing_when_s3_has_nothing() {
     assert_eq!(doc["missing_with_data"], 24, "{doc}");
     assert_eq!(listings, 25, "the day, then each hour");
 }
+
+/// Without --every each table of a run uses its own keys: hours for an
+/// hourly table, days for one keyed by date.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_every_each_table_is_checked_by_its_own_keys() {
+    let moto = Moto::connect().await;
+    let (bucket, db, hourly) = moto
+        .bucket_and_table(
+            "gapsevery",
+            "h",
+            &[
+                ("year", "string"),
+                ("month", "string"),
+                ("day", "string"),
+                ("hour", "string"),
+            ],
+        )
+        .await;
+    let daily = moto
+        .table(
+            &db,
+            "daily",
+            &format!("s3://{bucket}/d"),
+            &[("dt", "string")],
+        )
+        .await;
+    let h = |hour: &str| {
+        (
+            crate::harness::strings(&["2024", "01", "01", hour]),
+            format!("s3://{bucket}/h/year=2024/month=01/day=01/hour={hour}/"),
+        )
+    };
+    moto.add_partitions(&db, &hourly, &[h("00"), h("03")]).await;
+    let d = |day: &str| {
+        (
+            crate::harness::strings(&[day]),
+            format!("s3://{bucket}/d/dt={day}/"),
+        )
+    };
+    moto.add_partitions(&db, &daily, &[d("2024-01-01"), d("2024-01-04")])
+        .await;
+
+    let r = run(GAPS, &[&db, "--all-tables", "--output", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    let by_name = |name: &str| {
+        doc["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {doc}"))
+            .clone()
+    };
+    let hourly_doc = by_name(&hourly);
+    assert_eq!(hourly_doc["every"], "hour", "{hourly_doc}");
+    assert_eq!(
+        hourly_doc["missing"].as_array().map(Vec::len),
+        Some(2),
+        "{hourly_doc}"
+    );
+    let daily_doc = by_name(&daily);
+    assert_eq!(daily_doc["every"], "day", "{daily_doc}");
+    assert_eq!(
+        daily_doc["missing"].as_array().map(Vec::len),
+        Some(2),
+        "{daily_doc}"
+    );
+    // A given --every applies to every table: days cannot be checked hourly.
+    let r = run(GAPS, &[&db, "--all-tables", "--every", "hour"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("use --every day"), "{}", r.stdout);
+}
