@@ -197,6 +197,63 @@ pub fn walk_covers(table: &Table, location: &S3Location) -> bool {
         && path_values(&names, &table.partition_keys).is_some()
 }
 
+/// Why an object announced by an event is not data of a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectSkip {
+    /// Not under the table's location.
+    Elsewhere,
+    /// Fewer folders below the table location than the table has keys.
+    Shallow,
+    /// Its folders do not match the keys (another key's `k=`, a value the
+    /// key's type rejects, a hidden folder).
+    NoMatch,
+    /// A folder marker, a `_$folder$` object or a file in a hidden folder.
+    NotData,
+}
+
+/// The partition an object's key puts its data in, by the same rules as
+/// the walk: one folder per key (Hive `k=v` or flat `v`), hidden folders,
+/// folder markers and `_$folder$` objects are not data, and a single-key
+/// table's nested flat folders join with `-`. `key` is the object key in
+/// the table's bucket; `size` its size.
+pub fn object_partition(
+    table: &Table,
+    key: &str,
+    size: i64,
+) -> Result<DiscoveredPartition, ObjectSkip> {
+    let relative = key
+        .strip_prefix(table.location.prefix())
+        .ok_or(ObjectSkip::Elsewhere)?;
+    if relative.ends_with("_$folder$") {
+        return Err(ObjectSkip::NotData);
+    }
+    let keys = &table.partition_keys;
+    let (folder, _file) = relative.rsplit_once('/').ok_or(ObjectSkip::Shallow)?;
+    let names: Vec<&str> = folder.split('/').collect();
+    if keys.len() == 1 && is_nested_flat(names[0], keys) {
+        let (value, folder) =
+            nested_flat_value(relative, size, &keys[0]).ok_or(ObjectSkip::NotData)?;
+        return Ok(DiscoveredPartition {
+            values: Values::new([value]),
+            location: table.location.join(&folder),
+        });
+    }
+    if names.len() < keys.len() {
+        return Err(ObjectSkip::Shallow);
+    }
+    let (partition, _) = names.split_at(keys.len());
+    let values = path_values(partition, keys).ok_or(ObjectSkip::NoMatch)?;
+    let below = &relative[partition.iter().map(|n| n.len() + 1).sum::<usize>()..];
+    if !is_data_object(below, size) {
+        return Err(ObjectSkip::NotData);
+    }
+    Ok(DiscoveredPartition {
+        values: Values::new(values),
+        location: table.location.join(&format!("{}/", partition.join("/"))),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +454,113 @@ mod tests {
         two_keys.partition_keys.push(PartitionKey::new("h", "int"));
         assert!(walk_covers(&two_keys, &loc("s3://b/t/5/07/")));
         assert!(!walk_covers(&two_keys, &loc("s3://b/t/5/x7/")));
+    }
+
+    fn keyed(location: &str, keys: &[(&str, &str)]) -> Table {
+        Table {
+            database: "d".into(),
+            name: "t".into(),
+            location: S3Location::parse(location).unwrap(),
+            partition_keys: keys
+                .iter()
+                .map(|(k, t)| PartitionKey::new(*k, *t))
+                .collect(),
+            storage_descriptor: Default::default(),
+            projected: false,
+        }
+    }
+
+    fn values_at(table: &Table, key: &str) -> Result<(Vec<String>, String), ObjectSkip> {
+        object_partition(table, key, 10).map(|p| (p.values.to_vec(), p.location.to_string()))
+    }
+
+    #[test]
+    fn an_objects_key_decodes_as_the_walk_decodes_its_folder() {
+        let hourly = keyed(
+            "s3://b/t",
+            &[
+                ("year", "string"),
+                ("month", "string"),
+                ("day", "string"),
+                ("hour", "int"),
+            ],
+        );
+        let ok = |v: &[&str], l: &str| {
+            Ok((
+                v.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                l.to_string(),
+            ))
+        };
+        assert_eq!(
+            values_at(
+                &hourly,
+                "t/year=2024/month=01/day=31/hour=05/part-0.parquet"
+            ),
+            ok(
+                &["2024", "01", "31", "05"],
+                "s3://b/t/year=2024/month=01/day=31/hour=05/"
+            )
+        );
+        assert_eq!(
+            values_at(&hourly, "t/2024/01/31/05/sub/part-0.parquet"),
+            ok(&["2024", "01", "31", "05"], "s3://b/t/2024/01/31/05/")
+        );
+        assert_eq!(
+            values_at(&hourly, "t/YEAR=2024/month=01/01/05/x"),
+            ok(
+                &["2024", "01", "01", "05"],
+                "s3://b/t/YEAR=2024/month=01/01/05/"
+            )
+        );
+        assert_eq!(
+            values_at(&hourly, "t/2024/01/31/x"),
+            Err(ObjectSkip::Shallow)
+        );
+        assert_eq!(
+            values_at(&hourly, "t/2024/01/31/ab/x"),
+            Err(ObjectSkip::NoMatch),
+            "hour is an int key"
+        );
+        assert_eq!(
+            values_at(&hourly, "t/2024/01/31/05/_temporary/0/x"),
+            Err(ObjectSkip::NotData)
+        );
+        assert_eq!(
+            values_at(&hourly, "t/_spark/01/31/05/x"),
+            Err(ObjectSkip::NoMatch)
+        );
+        assert_eq!(
+            object_partition(&hourly, "t/2024/01/31/05/", 0).map(|_| ()),
+            Err(ObjectSkip::NotData)
+        );
+        assert_eq!(
+            values_at(&hourly, "t/2024/01/31/05_$folder$"),
+            Err(ObjectSkip::NotData)
+        );
+        assert_eq!(
+            values_at(&hourly, "other/2024/01/31/05/x"),
+            Err(ObjectSkip::Elsewhere)
+        );
+        assert_eq!(
+            values_at(&hourly, "t/year=2024/mon=01/31/05/x"),
+            Err(ObjectSkip::NoMatch)
+        );
+        // Hive values are unescaped as the walk does.
+        let city = keyed("s3://b/t/", &[("city", "string")]);
+        assert_eq!(
+            values_at(&city, "t/city=S%C3%A3o%20Paulo/x"),
+            ok(&["S\u{e3}o Paulo"], "s3://b/t/city=S%C3%A3o%20Paulo/")
+        );
+        // One key over nested flat folders: joined with `-`.
+        let dt = keyed("s3://b/t", &[("dt", "string")]);
+        assert_eq!(
+            values_at(&dt, "t/2024/01/31/05/x.json"),
+            ok(&["2024-01-31-05"], "s3://b/t/2024/01/31/05/")
+        );
+        assert_eq!(
+            values_at(&dt, "t/dt=2024-01-31/x.json"),
+            ok(&["2024-01-31"], "s3://b/t/dt=2024-01-31/")
+        );
+        assert_eq!(values_at(&dt, "t/x.json"), Err(ObjectSkip::Shallow));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod athena;
 pub mod definition;
+pub mod events;
 pub mod kind;
 pub mod layout;
 pub mod location;
