@@ -17,6 +17,10 @@ use glutil::progress::NoProgress;
 use glutil::read::snapshot::read_scoped;
 use serde::{Deserialize, Serialize};
 
+pub mod events;
+
+pub use events::{EventState, EventSummary};
+
 /// Requests in flight per stage, as the command-line default.
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
@@ -190,6 +194,29 @@ pub async fn handle_until(
         summary.tables.push(entry);
     }
     Ok(summary)
+}
+
+/// Handles any event the function receives: S3 notifications (directly,
+/// through SQS, SNS or EventBridge) on the event path for the tables
+/// `state` watches, anything else as a scheduled run's table list. The
+/// answer is the summary (or, for SQS, the partial batch response); an
+/// error fails the invocation so that Lambda retries it. `log` receives
+/// the event path's summary, for the function's log.
+pub async fn handle_any(
+    event: &serde_json::Value,
+    sdk: &SdkConfig,
+    concurrency: usize,
+    deadline: Option<SystemTime>,
+    state: &EventState,
+    log: impl FnOnce(&EventSummary),
+) -> Result<serde_json::Value, String> {
+    if glutil::model::events::is_notification(event) {
+        let answer = events::handle_notifications(event, sdk, concurrency, deadline, state).await;
+        log(&answer.summary);
+        return answer.into_result();
+    }
+    let summary = handle_until(event, sdk, concurrency, deadline).await?;
+    serde_json::to_value(summary.into_result()?).map_err(|e| e.to_string())
 }
 
 async fn partition_one(

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use partitioner_lambda::{handle_until, DEFAULT_CONCURRENCY};
+use partitioner_lambda::{handle_any, EventState, DEFAULT_CONCURRENCY};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -36,13 +36,28 @@ async fn main() -> Result<(), Error> {
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|n| (1..=1024).contains(n))
         .unwrap_or(DEFAULT_CONCURRENCY);
+    // The watched tables and the partitions known to exist, per warm
+    // container.
+    let state = Arc::new(EventState::from_env());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        let sdk = Arc::clone(&sdk);
+        let (sdk, state) = (Arc::clone(&sdk), Arc::clone(&state));
         async move {
             let deadline =
                 std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
-            let summary = handle_until(&event.payload, &sdk, concurrency, Some(deadline)).await?;
-            Ok::<_, Error>(summary.into_result()?)
+            // The event path's summary goes to the log as one JSON line.
+            let log = |summary: &partitioner_lambda::EventSummary| {
+                println!("{}", serde_json::to_string(summary).unwrap_or_default());
+            };
+            let answer = handle_any(
+                &event.payload,
+                &sdk,
+                concurrency,
+                Some(deadline),
+                &state,
+                log,
+            )
+            .await?;
+            Ok::<_, Error>(answer)
         }
     }))
     .await

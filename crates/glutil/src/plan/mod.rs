@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod create;
+pub mod events;
 pub mod gaps;
 pub mod junk;
 pub mod moves;

@@ -1,0 +1,236 @@
+//! The Lambda's event path end to end against moto: S3 notifications (in
+//! SQS, SNS and EventBridge shapes) register exactly the partitions a
+//! partitioner run would, once, and a replay costs no write.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use partitioner_lambda::{handle_any, EventState};
+use serde_json::{json, Value};
+
+use crate::harness::{endpoint, run, Moto, REGION};
+
+const PARTITIONER: &str = env!("CARGO_BIN_EXE_partitioner");
+
+async fn sdk() -> SdkConfig {
+    let creds = aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(glutil::aws::https_client())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint())
+        .credentials_provider(creds)
+        .load()
+        .await
+}
+
+/// A key as S3 writes it into a notification: form-encoded.
+fn encode(key: &str) -> String {
+    key.replace('%', "%25")
+        .replace('=', "%3D")
+        .replace(' ', "+")
+}
+
+fn s3_notification(bucket: &str, keys: &[String]) -> Value {
+    let records: Vec<Value> = keys
+        .iter()
+        .map(|k| {
+            json!({"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION,
+                   "eventName": "ObjectCreated:Put",
+                   "s3": {"bucket": {"name": bucket}, "object": {"key": encode(k), "size": 7}}})
+        })
+        .collect();
+    json!({"Records": records})
+}
+
+/// An SQS batch: one message per chunk of `per_message` objects.
+fn sqs_batch(bucket: &str, keys: &[String], per_message: usize) -> Value {
+    let records: Vec<Value> = keys
+        .chunks(per_message)
+        .enumerate()
+        .map(|(i, chunk)| {
+            json!({"messageId": format!("msg-{i}"), "receiptHandle": "r", "eventSource": "aws:sqs",
+                   "body": s3_notification(bucket, chunk).to_string()})
+        })
+        .collect();
+    json!({"Records": records})
+}
+
+async fn invoke(
+    event: &Value,
+    sdk: &SdkConfig,
+    state: &EventState,
+) -> (Result<Value, String>, partitioner_lambda::EventSummary) {
+    let mut logged = None;
+    let answer = handle_any(event, sdk, 8, None, state, |s| logged = Some(s.clone())).await;
+    (answer, logged.expect("the event path logs its summary"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sqs_batch_registers_what_the_partitioner_would_and_a_replay_writes_nothing() {
+    let moto = Moto::connect().await;
+    let bucket = moto.bucket("events").await;
+    let db = moto.database("events").await;
+    let hive = moto
+        .table(
+            &db,
+            "hive",
+            &format!("s3://{bucket}/hive"),
+            &[("year", "string"), ("month", "string"), ("day", "string")],
+        )
+        .await;
+    let flat = moto
+        .table(
+            &db,
+            "flat",
+            &format!("s3://{bucket}/flat"),
+            &[("year", "string"), ("month", "string")],
+        )
+        .await;
+    let dt = moto
+        .table(&db, "dt", &format!("s3://{bucket}/dt"), &[("dt", "string")])
+        .await;
+    let mut keys: Vec<String> = Vec::new();
+    for day in ["01", "02", "03"] {
+        for part in 0..4 {
+            keys.push(format!(
+                "hive/year=2024/month=01/day={day}/part-{part} a.parquet"
+            ));
+        }
+    }
+    keys.extend(
+        [
+            "flat/2024/01/x.json",
+            "flat/2024/02/x.json",
+            "flat/2024/02/y.json",
+        ]
+        .map(String::from),
+    );
+    keys.extend(["dt/2024/01/31/05/x.gz", "dt/2024/01/31/06/x.gz"].map(String::from));
+    // Not data, or not a partition: nothing for these.
+    let noise: Vec<String> = [
+        "hive/year=2024/month=01/day=01/_temporary/0/x",
+        "hive/year=2024/month=01/day=04/",
+        "hive/year=2024/month=01_$folder$",
+        "hive/year=2024/x.parquet",
+        "elsewhere/year=2024/month=01/day=01/x",
+    ]
+    .map(String::from)
+    .to_vec();
+    moto.put(&bucket, keys.iter().chain(&noise).cloned()).await;
+    let sdk = sdk().await;
+    let state = EventState::new(Some(format!("{db}.*")), Duration::from_secs(300));
+    let all: Vec<String> = keys.iter().chain(&noise).cloned().collect();
+    let batch = sqs_batch(&bucket, &all, 3);
+
+    let (answer, summary) = invoke(&batch, &sdk, &state).await;
+    assert_eq!(
+        answer.unwrap(),
+        json!({"batchItemFailures": []}),
+        "{summary:?}"
+    );
+    assert_eq!(summary.created, 3 + 2 + 2, "{summary:?}");
+    assert_eq!(summary.unmatched, 1, "{summary:?}");
+    let h = &summary.tables[&format!("{db}.{hive}")];
+    assert_eq!(
+        (h.objects, h.new_partitions, h.created),
+        (16, 3, 3),
+        "{h:?}"
+    );
+    assert_eq!(h.skipped.values().sum::<u64>(), 4, "{h:?}");
+
+    // What a partitioner run finds is exactly what the events created.
+    for table in [&hive, &flat, &dt] {
+        let r = run(PARTITIONER, &[&db, table, "--dry-run", "--output", "json"]);
+        let doc = r.json();
+        assert_eq!(
+            doc["to_create"].as_array().map(Vec::len),
+            Some(0),
+            "{table}: {doc}"
+        );
+        assert_eq!(doc["already_present"], doc["found"], "{table}: {doc}");
+    }
+    let dt_parts = moto.partitions(&db, &dt).await;
+    assert!(
+        dt_parts.contains(&(
+            vec!["2024-01-31-05".to_string()],
+            format!("s3://{bucket}/dt/2024/01/31/05/")
+        )),
+        "{dt_parts:?}"
+    );
+    let full = moto.full_partitions(&db, &hive).await;
+    let table = moto.get_table(&db, &hive).await.unwrap();
+    let table_sd = table.storage_descriptor().unwrap();
+    for p in &full {
+        let sd = p.storage_descriptor().unwrap();
+        assert_eq!(sd.input_format(), table_sd.input_format());
+        assert_eq!(sd.serde_info(), table_sd.serde_info());
+        assert_eq!(sd.columns(), table_sd.columns());
+    }
+
+    // The same batch again, warm: every object's partition is known.
+    let (answer, summary) = invoke(&batch, &sdk, &state).await;
+    assert_eq!(answer.unwrap(), json!({"batchItemFailures": []}));
+    assert_eq!(summary.created, 0);
+    assert!(
+        summary.tables.values().all(|t| t.new_partitions == 0),
+        "no request: {summary:?}"
+    );
+    // Cold (a new container): created by someone else, counted as present.
+    let cold = EventState::new(
+        Some(format!("{db}.{hive},{db}.{flat},{db}.{dt}")),
+        Duration::from_secs(300),
+    );
+    let (answer, summary) = invoke(&batch, &sdk, &cold).await;
+    assert_eq!(answer.unwrap(), json!({"batchItemFailures": []}));
+    assert_eq!(summary.created, 0);
+    assert_eq!(
+        summary
+            .tables
+            .values()
+            .map(|t| t.already_present)
+            .sum::<u64>(),
+        7
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sns_and_eventbridge_shapes_and_what_is_ignored() {
+    let moto = Moto::connect().await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("evshapes", "t", &[("dt", "string")])
+        .await;
+    moto.put(
+        &bucket,
+        ["t/dt=a b/1.json".to_string(), "t/dt=c/1.json".to_string()],
+    )
+    .await;
+    let sdk = sdk().await;
+    let state = EventState::new(Some(format!("{db}.{table}")), Duration::from_secs(300));
+    let s3 = s3_notification(&bucket, &["t/dt=a b/1.json".to_string()]);
+    let sns = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "Message": s3.to_string()}}]});
+    let (answer, summary) = invoke(&sns, &sdk, &state).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(summary.created, 1, "{summary:?}");
+    let bridge = json!({"source": "aws.s3", "detail-type": "Object Created",
+        "detail": {"bucket": {"name": bucket}, "object": {"key": "t/dt=c/1.json", "size": 3}}});
+    let (answer, summary) = invoke(&bridge, &sdk, &state).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(summary.created, 1, "{summary:?}");
+    let mut values: Vec<Vec<String>> = moto
+        .partitions(&db, &table)
+        .await
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    values.sort();
+    assert_eq!(values, [vec!["a b".to_string()], vec!["c".to_string()]]);
+    // A test event and a removal are acknowledged, nothing else.
+    let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket});
+    let (answer, summary) = invoke(&test, &sdk, &state).await;
+    assert!(answer.is_ok());
+    assert_eq!((summary.ignored, summary.created), (1, 0));
+    // Without GLUTIL_WATCH the function says what to set, and fails.
+    let unset = EventState::new(None, Duration::from_secs(300));
+    let (answer, summary) = invoke(&sns, &sdk, &unset).await;
+    assert!(answer.unwrap_err().contains("GLUTIL_WATCH"), "{summary:?}");
+}
