@@ -234,3 +234,35 @@ async fn sns_and_eventbridge_shapes_and_what_is_ignored() {
     let (answer, summary) = invoke(&sns, &sdk, &unset).await;
     assert!(answer.unwrap_err().contains("GLUTIL_WATCH"), "{summary:?}");
 }
+
+/// The schedule's safety net, `{"watched": true}`, walks every watched
+/// table as a scheduled run would.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduled_walk_covers_every_watched_table() {
+    let moto = Moto::connect().await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("evwalk", "t", &[("dt", "string")])
+        .await;
+    moto.put(&bucket, ["t/dt=1/a".to_string(), "t/dt=2/a".to_string()])
+        .await;
+    let sdk = sdk().await;
+    let state = EventState::new(Some(format!("{db}.*")), Duration::from_secs(300));
+    let answer = handle_any(&json!({"watched": true}), &sdk, 4, None, &state, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(answer["created"], 2, "{answer}");
+    assert_eq!(answer["tables"][0]["table"], table.as_str(), "{answer}");
+    let bad = handle_any(
+        &json!({"watched": true, "limit": 1}),
+        &sdk,
+        4,
+        None,
+        &state,
+        |_| {},
+    )
+    .await;
+    assert!(
+        bad.unwrap_err().contains("limit"),
+        "unknown fields are refused"
+    );
+}

@@ -5,6 +5,7 @@ mod backups;
 mod bad_input;
 mod cleanup;
 mod create_table;
+mod deploy;
 mod events;
 mod faults;
 mod front;

@@ -26,7 +26,7 @@ pub const REGION: &str = "us-east-1";
 static ENDPOINT: OnceLock<String> = OnceLock::new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-fn repo_root() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -52,7 +52,7 @@ fn start_local_moto() -> String {
 }
 
 /// The project venv's python, creating the venv on first use.
-fn lab_python() -> &'static str {
+pub fn lab_python() -> &'static str {
     static PYTHON: OnceLock<String> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let setup = Command::new(repo_root().join("scripts/moto-venv.sh"))

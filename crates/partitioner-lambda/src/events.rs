@@ -321,3 +321,42 @@ async fn watched_tables(aws: &Aws, state: &EventState) -> Result<Vec<Table>, Str
     *state.tables.lock().map_err(|e| e.to_string())? = Some((Instant::now(), tables.clone()));
     Ok(tables)
 }
+
+/// The watched tables as a scheduled run's table list, for the event
+/// `{"watched": true}` with optional `limit_days` and `dry_run`.
+pub async fn watched_walk(
+    event: &serde_json::Value,
+    sdk: &SdkConfig,
+    deadline: Option<SystemTime>,
+    state: &EventState,
+) -> Result<Vec<crate::TableEvent>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Walk {
+        #[allow(dead_code)]
+        watched: bool,
+        #[serde(default)]
+        limit_days: Option<u32>,
+        #[serde(default)]
+        dry_run: bool,
+    }
+    let walk: Walk =
+        serde_json::from_value(event.clone()).map_err(|e| format!("invalid event: {e}"))?;
+    let options = AwsOptions {
+        attempt_timeout: Some(crate::attempt_timeout(deadline, SystemTime::now())),
+        ..AwsOptions::default()
+    };
+    let aws = Aws::from_sdk_config(&options, sdk).map_err(|e| glutil::error::full_message(&e))?;
+    let tables = watched_tables(&aws, state).await?;
+    Ok(tables
+        .into_iter()
+        .map(|t| crate::TableEvent {
+            database: t.database,
+            table: t.name,
+            region: None,
+            limit_days: walk.limit_days,
+            prefix: Vec::new(),
+            dry_run: walk.dry_run,
+        })
+        .collect())
+}

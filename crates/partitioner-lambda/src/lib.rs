@@ -169,6 +169,17 @@ pub async fn handle_until(
     deadline: Option<SystemTime>,
 ) -> Result<LambdaSummary, String> {
     let tables = parse_event(event)?;
+    Ok(run_tables(tables, sdk, concurrency, deadline).await)
+}
+
+/// Partitions each table in turn; every table is tried even when an
+/// earlier one fails.
+async fn run_tables(
+    tables: Vec<TableEvent>,
+    sdk: &SdkConfig,
+    concurrency: usize,
+    deadline: Option<SystemTime>,
+) -> LambdaSummary {
     let mut summary = LambdaSummary::default();
     for t in tables {
         let options = AwsOptions {
@@ -193,7 +204,7 @@ pub async fn handle_until(
         }
         summary.tables.push(entry);
     }
-    Ok(summary)
+    summary
 }
 
 /// Handles any event the function receives: S3 notifications (directly,
@@ -215,7 +226,14 @@ pub async fn handle_any(
         log(&answer.summary);
         return answer.into_result();
     }
-    let summary = handle_until(event, sdk, concurrency, deadline).await?;
+    let summary = match event.get("watched").and_then(serde_json::Value::as_bool) {
+        // The schedule's safety net: walk every watched table.
+        Some(true) => {
+            let scheduled = events::watched_walk(event, sdk, deadline, state).await?;
+            run_tables(scheduled, sdk, concurrency, deadline).await
+        }
+        _ => handle_until(event, sdk, concurrency, deadline).await?,
+    };
     serde_json::to_value(summary.into_result()?).map_err(|e| e.to_string())
 }
 
