@@ -8,16 +8,20 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use partitioner_lambda::{handle_any, EventState};
 use serde_json::{json, Value};
 
-use crate::harness::{endpoint, run, Moto, REGION};
+use crate::harness::{endpoint, hourly_table_input, run, Lab, Moto, REGION};
 
 const PARTITIONER: &str = env!("CARGO_BIN_EXE_partitioner");
 
 async fn sdk() -> SdkConfig {
+    sdk_at(endpoint()).await
+}
+
+async fn sdk_at(endpoint: &str) -> SdkConfig {
     let creds = aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(glutil::aws::https_client())
         .region(Region::new(REGION))
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(creds)
         .load()
         .await
@@ -265,4 +269,61 @@ async fn the_scheduled_walk_covers_every_watched_table() {
         bad.unwrap_err().contains("limit"),
         "unknown fields are refused"
     );
+}
+
+/// Half of all requests throttled: each message's partition is either in
+/// the catalog or the message is named for a retry, and retrying the named
+/// ones converges.
+#[tokio::test(flavor = "multi_thread")]
+async fn under_throttling_every_message_is_created_or_named_for_a_retry() {
+    let lab = Lab::start(0.0, 0.0);
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([{"op": "table", "database": "ev", "table_input": hourly_table_input("t", "s3://evlake/t/")}])),
+    );
+    lab.call("/_lab/config", Some(&json!({"fault_rate": 0.5})));
+    let sdk = sdk_at(&lab.endpoint).await;
+    let state = EventState::new(Some("ev.t".into()), Duration::from_secs(300));
+    let keys: Vec<String> = (0..30)
+        .map(|h| {
+            format!(
+                "t/year=2024/month=01/day={:02}/hour={:02}/x.json",
+                1 + h / 24,
+                h % 24
+            )
+        })
+        .collect();
+    let mut batch = sqs_batch("evlake", &keys, 1);
+    for round in 0..20 {
+        let (answer, _) = invoke(&batch, &sdk, &state).await;
+        let failures: Vec<String> = answer.unwrap()["batchItemFailures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["itemIdentifier"].as_str().unwrap().to_string())
+            .collect();
+        let partitions = lab.call("/_lab/partitions?database=ev&table=t", None)["partitions"]
+            .as_array()
+            .unwrap()
+            .len();
+        // Every message not named has its partition in the catalog.
+        assert!(
+            partitions >= 30 - failures.len(),
+            "round {round}: {partitions} partitions, {failures:?}"
+        );
+        if failures.is_empty() {
+            assert_eq!(partitions, 30);
+            return;
+        }
+        // Only the named messages come back from the queue.
+        let records: Vec<Value> = batch["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| failures.iter().any(|f| r["messageId"] == f.as_str()))
+            .cloned()
+            .collect();
+        batch = json!({"Records": records});
+    }
+    panic!("did not converge in 20 rounds");
 }

@@ -360,3 +360,45 @@ pub async fn watched_walk(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(from_sqs: bool, failed: &[&str], error: Option<&str>) -> EventAnswer {
+        EventAnswer {
+            summary: EventSummary {
+                failed_messages: failed.iter().map(|s| s.to_string()).collect(),
+                error: error.map(str::to_string),
+                ..EventSummary::default()
+            },
+            from_sqs,
+            messages: vec!["a".into(), "b".into(), "c".into()],
+        }
+    }
+
+    #[test]
+    fn sqs_answers_name_only_the_messages_to_retry() {
+        let ok = answer(true, &[], None).into_result().unwrap();
+        assert_eq!(ok, serde_json::json!({"batchItemFailures": []}));
+        let some = answer(true, &["b"], None).into_result().unwrap();
+        assert_eq!(
+            some,
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "b"}]})
+        );
+        // When the watched tables cannot be read, every message is retried.
+        let all = answer(true, &[], Some("AccessDenied"))
+            .into_result()
+            .unwrap();
+        assert_eq!(all["batchItemFailures"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn other_sources_fail_the_invocation_so_lambda_retries() {
+        assert!(answer(false, &[], None).into_result().is_ok());
+        assert!(answer(false, &[], Some("GLUTIL_WATCH is not set"))
+            .into_result()
+            .unwrap_err()
+            .contains("GLUTIL_WATCH"));
+    }
+}
