@@ -327,3 +327,151 @@ async fn under_throttling_every_message_is_created_or_named_for_a_retry() {
     }
     panic!("did not converge in 20 rounds");
 }
+
+/// A stand-in for the Lambda Runtime API: hands out `events` one per
+/// `invocation/next`, records each `response` or `error` body.
+struct RuntimeApi {
+    address: String,
+    answers: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl RuntimeApi {
+    fn start(events: Vec<Value>) -> Self {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
+            events,
+        )));
+        let answers = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (q, a) = (queue.clone(), answers.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (queue, answers) = (q.clone(), a.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut stream = stream;
+                    let mut served = 0;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let path = line
+                            .split_whitespace()
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_string();
+                        let mut length = 0;
+                        loop {
+                            let mut header = String::new();
+                            reader.read_line(&mut header).unwrap();
+                            if header.trim().is_empty() {
+                                break;
+                            }
+                            if let Some((k, v)) = header.split_once(':') {
+                                if k.eq_ignore_ascii_case("content-length") {
+                                    length = v.trim().parse().unwrap_or(0);
+                                }
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        if path.ends_with("/invocation/next") {
+                            let next = queue.lock().unwrap().pop_front();
+                            let Some(event) = next else {
+                                std::thread::sleep(Duration::from_secs(3600));
+                                return;
+                            };
+                            served += 1;
+                            let body = event.to_string();
+                            let deadline = std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .unwrap()
+                                .as_millis()
+                                + 60_000;
+                            let head = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: req-{served}-{}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:t\r\nContent-Length: {}\r\n\r\n",
+                                path.len(),
+                                body.len()
+                            );
+                            stream.write_all(head.as_bytes()).unwrap();
+                            stream.write_all(body.as_bytes()).unwrap();
+                        } else {
+                            answers
+                                .lock()
+                                .unwrap()
+                                .push((path, String::from_utf8_lossy(&body).into_owned()));
+                            stream
+                                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                                .unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        Self { address, answers }
+    }
+
+    fn answers(&self) -> Vec<(String, String)> {
+        self.answers.lock().unwrap().clone()
+    }
+}
+
+/// Through the real runtime loop (lambda_runtime, as the binary runs it):
+/// an SQS batch, a replay of it and an unreadable message; each answer
+/// goes back to the runtime as Lambda would read it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_runtime_loop_answers_sqs_batches_with_partial_batch_responses() {
+    let moto = Moto::connect().await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("evloop", "t", &[("dt", "string")])
+        .await;
+    let keys: Vec<String> = (1..=5).map(|d| format!("t/dt={d}/part.json")).collect();
+    let batch = sqs_batch(&bucket, &keys, 2);
+    let mut broken = batch.clone();
+    broken["Records"][0]["body"] = json!("not a notification");
+    let api = RuntimeApi::start(vec![batch.clone(), batch, broken]);
+    for (k, v) in [
+        ("AWS_LAMBDA_RUNTIME_API", api.address.as_str()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "glutil-test"),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "1"),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "s"),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "g"),
+    ] {
+        std::env::set_var(k, v);
+    }
+    let sdk = std::sync::Arc::new(sdk().await);
+    let state = std::sync::Arc::new(EventState::new(
+        Some(format!("{db}.{table}")),
+        Duration::from_secs(300),
+    ));
+    // The runtime loop never returns: run it until the three answers are in
+    // (its future stays on this task).
+    let answered = async {
+        for _ in 0..200 {
+            if api.answers().len() == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        ended = partitioner_lambda::serve(sdk, 4, state, |_| {}) => panic!("the loop ended: {ended:?}"),
+        () = answered => {}
+    }
+    let answers = api.answers();
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    for (path, body) in &answers {
+        assert!(path.ends_with("/response"), "{path}: {body}");
+    }
+    let body = |i: usize| serde_json::from_str::<Value>(&answers[i].1).unwrap();
+    assert_eq!(body(0), json!({"batchItemFailures": []}));
+    assert_eq!(body(1), json!({"batchItemFailures": []}));
+    assert_eq!(
+        body(2),
+        json!({"batchItemFailures": [{"itemIdentifier": "msg-0"}]})
+    );
+    assert_eq!(moto.partitions(&db, &table).await.len(), 5);
+}

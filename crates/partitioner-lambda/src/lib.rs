@@ -237,6 +237,36 @@ pub async fn handle_any(
     serde_json::to_value(summary.into_result()?).map_err(|e| e.to_string())
 }
 
+/// Serves invocations from the Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`
+/// and the other variables Lambda sets) until the process ends: each
+/// event goes to [`handle_any`] with the invocation's deadline; `log`
+/// receives the event path's summaries.
+pub async fn serve(
+    sdk: std::sync::Arc<SdkConfig>,
+    concurrency: usize,
+    state: std::sync::Arc<EventState>,
+    log: fn(&EventSummary),
+) -> Result<(), lambda_runtime::Error> {
+    use lambda_runtime::{service_fn, LambdaEvent};
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let (sdk, state) = (std::sync::Arc::clone(&sdk), std::sync::Arc::clone(&state));
+        async move {
+            let deadline = std::time::UNIX_EPOCH + Duration::from_millis(event.context.deadline);
+            let answer = handle_any(
+                &event.payload,
+                &sdk,
+                concurrency,
+                Some(deadline),
+                &state,
+                log,
+            )
+            .await?;
+            Ok::<_, lambda_runtime::Error>(answer)
+        }
+    }))
+    .await
+}
+
 async fn partition_one(
     t: &TableEvent,
     sdk: &SdkConfig,

@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-use partitioner_lambda::{handle_any, EventState, DEFAULT_CONCURRENCY};
+use lambda_runtime::Error;
+use partitioner_lambda::{serve, EventState, DEFAULT_CONCURRENCY};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -39,26 +39,9 @@ async fn main() -> Result<(), Error> {
     // The watched tables and the partitions known to exist, per warm
     // container.
     let state = Arc::new(EventState::from_env());
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        let (sdk, state) = (Arc::clone(&sdk), Arc::clone(&state));
-        async move {
-            let deadline =
-                std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
-            // The event path's summary goes to the log as one JSON line.
-            let log = |summary: &partitioner_lambda::EventSummary| {
-                println!("{}", serde_json::to_string(summary).unwrap_or_default());
-            };
-            let answer = handle_any(
-                &event.payload,
-                &sdk,
-                concurrency,
-                Some(deadline),
-                &state,
-                log,
-            )
-            .await?;
-            Ok::<_, Error>(answer)
-        }
-    }))
+    // The event path's summary goes to the log as one JSON line.
+    serve(sdk, concurrency, state, |summary| {
+        println!("{}", serde_json::to_string(summary).unwrap_or_default());
+    })
     .await
 }
