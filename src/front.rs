@@ -11,6 +11,7 @@ use crate::commands::backups::Backups;
 use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing};
 use crate::commands::create_table::CreateTable;
 use crate::commands::gaps::GapsArgs;
+use crate::commands::inventory::{Databases, Tables};
 use crate::commands::partitioner;
 use crate::commands::projection::Projection;
 use crate::commands::query::Query;
@@ -74,6 +75,10 @@ pub enum Subcommand {
     Projection(Projection),
     #[allow(missing_docs)]
     Backups(Backups),
+    #[allow(missing_docs)]
+    Databases(Databases),
+    #[allow(missing_docs)]
+    Tables(Tables),
     /// Prints shell completions for glutil to stdout.
     ///
     /// bash: glutil completions bash > ~/.local/share/bash-completion/completions/glutil;
@@ -113,6 +118,8 @@ impl Command for Glutil {
             Subcommand::QuiltTables(c) => c.run().await,
             Subcommand::Projection(c) => c.run().await,
             Subcommand::Backups(c) => c.run().await,
+            Subcommand::Databases(c) => c.run().await,
+            Subcommand::Tables(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,
                 // and a closed pipe must end quietly.

@@ -234,6 +234,34 @@ pub fn query() -> String {
     )
 }
 
+/// `glutil databases --help`.
+pub fn databases() -> String {
+    footer(
+        &[
+            ("glutil databases", "every database, with its table count"),
+            ("glutil databases --output json", "the same, for scripts"),
+        ],
+        &[DONE, "  1    AWS failed", BAD_INPUT],
+    )
+}
+
+/// `glutil tables --help`.
+pub fn tables() -> String {
+    footer(
+        &[
+            (
+                "glutil tables sales",
+                "every table: kind, format, partitions, location",
+            ),
+            (
+                "glutil tables sales --tables 'events_*' --no-count",
+                "matching tables, without counting partitions",
+            ),
+        ],
+        &[DONE, "  1    AWS failed", BAD_INPUT],
+    )
+}
+
 /// `projection --help`.
 pub fn projection() -> String {
     footer(

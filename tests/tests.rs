@@ -11,6 +11,7 @@ mod faults;
 mod front;
 mod gaps;
 mod harness;
+mod inventory;
 mod kinds;
 mod lambda;
 mod many;

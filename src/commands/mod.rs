@@ -4,6 +4,7 @@ pub mod backups;
 pub mod cleanup;
 pub mod create_table;
 pub mod gaps;
+pub mod inventory;
 pub mod partitioner;
 pub mod projection;
 pub mod query;

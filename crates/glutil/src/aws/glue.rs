@@ -15,7 +15,7 @@ use crate::model::definition::{PartitionImage, StorageImage, TableImage};
 use crate::model::kind::TableKind;
 use crate::model::location::S3Location;
 use crate::model::partition::StoredPartition;
-use crate::model::table::{PartitionKey, Table, TableEntry, TableName};
+use crate::model::table::{DatabaseInfo, PartitionKey, Table, TableEntry, TableName};
 use crate::model::values::Values;
 
 /// BatchGetPartition takes at most 1000 keys per request.
@@ -377,6 +377,12 @@ impl Catalog {
 
     /// Every table of a database with its S3 location (if it has one).
     pub async fn tables(&self, database: &str) -> Result<Vec<TableEntry>> {
+        let images = self.table_images(database).await?;
+        Ok(images.iter().map(TableEntry::from_image).collect())
+    }
+
+    /// Every table of a database as Glue holds it, sorted by name.
+    pub async fn table_images(&self, database: &str) -> Result<Vec<TableImage>> {
         let mut token: Option<String> = None;
         let mut tables = Vec::new();
         loop {
@@ -399,17 +405,7 @@ impl Catalog {
                         Error::glue("GetTables", database, failure)
                     }
                 })?;
-            tables.extend(page.table_list().iter().map(|t| {
-                TableEntry {
-                    name: t.name().to_string(),
-                    location: t
-                        .storage_descriptor()
-                        .and_then(|sd| sd.location())
-                        .and_then(|l| S3Location::parse(l).ok()),
-                    kind: TableKind::of(&TableImage::from(t)),
-                    partitioned: !t.partition_keys().is_empty(),
-                }
-            }));
+            tables.extend(page.table_list().iter().map(TableImage::from));
             token = page
                 .next_token()
                 .filter(|t| !t.is_empty())
@@ -420,6 +416,38 @@ impl Catalog {
         }
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(tables)
+    }
+
+    /// Every database of the catalog, sorted by name.
+    pub async fn databases(&self) -> Result<Vec<DatabaseInfo>> {
+        let mut token: Option<String> = None;
+        let mut databases = Vec::new();
+        loop {
+            let page = self
+                .send(|| {
+                    self.glue
+                        .get_databases()
+                        .set_catalog_id(self.catalog_id.clone())
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|failure| Error::glue("GetDatabases", "the catalog", failure))?;
+            databases.extend(page.database_list().iter().map(|d| DatabaseInfo {
+                name: d.name().to_string(),
+                location_uri: d.location_uri().map(str::to_string),
+                description: d.description().map(str::to_string),
+            }));
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        databases.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(databases)
     }
 
     /// A table exactly as Glue holds it, or `None` when it does not exist

@@ -19,6 +19,16 @@ use crate::model::location::S3Location;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp(pub DateTime);
 
+impl Timestamp {
+    /// The time to the second, RFC 3339 (`2024-01-31T05:00:00Z`), for
+    /// people.
+    pub fn to_seconds_text(&self) -> String {
+        DateTime::from_secs(self.0.secs())
+            .fmt(Format::DateTime)
+            .unwrap_or_default()
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let exact = self

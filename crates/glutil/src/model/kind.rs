@@ -136,6 +136,55 @@ impl TableKind {
     }
 }
 
+/// The table's data format, from its SerDe, input format and
+/// `classification`: parquet, orc, avro, json, csv, text, or what the
+/// table kind says (iceberg, delta, hudi); `unknown` otherwise.
+pub fn format_of(table: &TableImage) -> &'static str {
+    let sd = table.storage_descriptor.as_ref();
+    let serde = sd
+        .and_then(|sd| sd.serde_info.as_ref())
+        .and_then(|s| s.serialization_library.as_deref())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let input = sd
+        .and_then(|sd| sd.input_format.as_deref())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let empty = BTreeMap::new();
+    let classification = parameter(
+        table.parameters.as_ref().unwrap_or(&empty),
+        "classification",
+    )
+    .unwrap_or_default()
+    .to_ascii_lowercase();
+    let says = |word: &str| serde.contains(word) || input.contains(word) || classification == word;
+    match TableKind::of(table) {
+        TableKind::Iceberg => return "iceberg",
+        TableKind::Delta => return "delta",
+        TableKind::Hudi => return "hudi",
+        TableKind::View => return "view",
+        _ => {}
+    }
+    if says("parquet") {
+        "parquet"
+    } else if says("orc") {
+        "orc"
+    } else if says("avro") {
+        "avro"
+    } else if says("json") {
+        "json"
+    } else if says("csv") || serde.contains("opencsvserde") {
+        "csv"
+    } else if serde.contains("lazysimpleserde")
+        || input.contains("textinputformat")
+        || classification == "text"
+    {
+        "text"
+    } else {
+        "unknown"
+    }
+}
+
 /// The warning for a table with Athena partition projection enabled:
 /// Athena ignores its catalog partitions, other engines read them.
 pub fn projection_warning(table: &str) -> String {

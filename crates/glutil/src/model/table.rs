@@ -133,7 +133,32 @@ pub struct TableEntry {
     pub partitioned: bool,
 }
 
+/// A database of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DatabaseInfo {
+    /// Its name.
+    pub name: String,
+    /// Its `LocationUri`, if any.
+    pub location_uri: Option<String>,
+    /// Its description, if any.
+    pub description: Option<String>,
+}
+
 impl TableEntry {
+    /// The entry of a table as Glue holds it.
+    pub fn from_image(table: &crate::model::definition::TableImage) -> Self {
+        Self {
+            name: table.name.clone(),
+            location: table
+                .storage_descriptor
+                .as_ref()
+                .and_then(|sd| sd.location.as_deref())
+                .and_then(|l| S3Location::parse(l).ok()),
+            kind: crate::model::kind::TableKind::of(table),
+            partitioned: table.partition_keys.as_ref().is_some_and(|k| !k.is_empty()),
+        }
+    }
+
     /// A view (`VIRTUAL_VIEW`): no data of its own, nothing to partition.
     pub fn is_view(&self) -> bool {
         self.kind == crate::model::kind::TableKind::View

@@ -1,0 +1,129 @@
+//! `glutil databases` and `glutil tables` against the lab (AWS-like
+//! paging: partition counts span several GetPartitions pages).
+
+use serde_json::{json, Value};
+
+use crate::harness::{hourly_table_input, run_at, Lab};
+
+const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
+
+fn seed(lab: &Lab) {
+    let partitions: Vec<Value> = (0..2500)
+        .map(|i| {
+            let (day, hour) = (1 + i / 24 % 28, i % 24);
+            let month = 1 + i / (24 * 28);
+            json!({"Values": ["2024", format!("{month:02}"), format!("{day:02}"), format!("{hour:02}")],
+                   "StorageDescriptor": {"Location": format!("s3://inv/big/{i}/")}})
+        })
+        .collect();
+    let mut iceberg = hourly_table_input("ice", "s3://inv/ice/");
+    iceberg["Parameters"] =
+        json!({"table_type": "ICEBERG", "metadata_location": "s3://inv/ice/metadata/0.json"});
+    iceberg["PartitionKeys"] = json!([]);
+    let mut projected = hourly_table_input("proj", "s3://inv/proj/");
+    projected["Parameters"] = json!({"projection.enabled": "true"});
+    let view = json!({"Name": "recent", "TableType": "VIRTUAL_VIEW", "ViewOriginalText": "/* Presto View: e30= */",
+                      "StorageDescriptor": {"Columns": [{"Name": "x", "Type": "int"}]}});
+    let keyless = json!({"Name": "lookup", "TableType": "EXTERNAL_TABLE", "Parameters": {"classification": "csv"},
+                         "StorageDescriptor": {"Location": "s3://inv/lookup/", "Columns": [{"Name": "x", "Type": "int"}],
+                                               "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde"}}});
+    lab.call(
+        "/_lab/seed",
+        Some(&json!([
+            {"op": "database", "database": "inv"},
+            {"op": "table", "database": "inv", "table_input": hourly_table_input("big", "s3://inv/big/")},
+            {"op": "partitions", "database": "inv", "table": "big", "partition_inputs": partitions},
+            {"op": "table", "database": "inv", "table_input": iceberg},
+            {"op": "table", "database": "inv", "table_input": projected},
+            {"op": "table", "database": "inv", "table_input": view},
+            {"op": "table", "database": "inv", "table_input": keyless}
+        ])),
+    );
+}
+
+#[test]
+fn tables_lists_every_kind_with_formats_and_counts() {
+    let lab = Lab::start(0.0, 0.0);
+    seed(&lab);
+    let r = run_at(
+        &lab.endpoint,
+        GLUTIL,
+        &["tables", "inv", "--output", "json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["command"], "tables");
+    let by = |name: &str| {
+        doc["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let big = by("big");
+    assert_eq!(big["kind"], "external");
+    assert_eq!(big["format"], "json");
+    assert_eq!(big["partitions"], 2500, "{big}");
+    assert_eq!(
+        big["partition_keys"],
+        json!(["year", "month", "day", "hour"])
+    );
+    assert_eq!(by("ice")["kind"], "iceberg");
+    assert_eq!(by("ice")["partitions"], Value::Null);
+    assert_eq!(by("recent")["kind"], "view");
+    assert_eq!(by("proj")["projection"], true);
+    assert_eq!(by("lookup")["format"], "csv");
+    assert_eq!(
+        by("lookup")["partitions"],
+        Value::Null,
+        "no keys, nothing to count"
+    );
+
+    let text = run_at(&lab.endpoint, GLUTIL, &["tables", "inv", "--tables", "b*"]);
+    assert_eq!(text.code, 0, "{text:?}");
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("TABLE") && lines[0].contains("PARTITIONS"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(lines.len(), 2, "one table matches: {}", text.stdout);
+    assert!(
+        lines[1].starts_with("big ") && lines[1].contains("2500"),
+        "{}",
+        text.stdout
+    );
+
+    let quick = run_at(
+        &lab.endpoint,
+        GLUTIL,
+        &["tables", "inv", "big", "--no-count", "--output", "json"],
+    );
+    assert_eq!(quick.json()["tables"][0]["partitions"], Value::Null);
+    let missing = run_at(&lab.endpoint, GLUTIL, &["tables", "inv", "nope"]);
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(missing.stderr.contains("nope"), "{}", missing.stderr);
+    let unknown = run_at(&lab.endpoint, GLUTIL, &["tables", "no_such_db"]);
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+
+    let dbs = run_at(&lab.endpoint, GLUTIL, &["databases", "--output", "json"]);
+    assert_eq!(dbs.code, 0, "{dbs:?}");
+    let inv = dbs.json()["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "inv")
+        .cloned()
+        .unwrap();
+    assert_eq!(inv["tables"], 5, "{inv}");
+    let text = run_at(&lab.endpoint, GLUTIL, &["databases"]);
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("inv ") && l.contains(" 5 ")),
+        "{}",
+        text.stdout
+    );
+}
