@@ -10,6 +10,7 @@ use clap_complete::Shell;
 use crate::commands::backups::Backups;
 use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing};
 use crate::commands::create_table::CreateTable;
+use crate::commands::drop::DropTable;
 use crate::commands::gaps::GapsArgs;
 use crate::commands::inventory::{Databases, Tables};
 use crate::commands::partitioner;
@@ -74,6 +75,8 @@ pub enum Subcommand {
     #[allow(missing_docs)]
     Projection(Projection),
     #[allow(missing_docs)]
+    DropTable(DropTable),
+    #[allow(missing_docs)]
     Backups(Backups),
     #[allow(missing_docs)]
     Databases(Databases),
@@ -117,6 +120,7 @@ impl Command for Glutil {
             Subcommand::Gaps(c) => c.run().await,
             Subcommand::QuiltTables(c) => c.run().await,
             Subcommand::Projection(c) => c.run().await,
+            Subcommand::DropTable(c) => c.run().await,
             Subcommand::Backups(c) => c.run().await,
             Subcommand::Databases(c) => c.run().await,
             Subcommand::Tables(c) => c.run().await,
@@ -171,12 +175,13 @@ fn run_named(name: &str) -> Option<ExitCode> {
         "gaps" => main_for::<GapsArgs>(),
         "quilt-tables" => main_for::<QuiltTables>(),
         "projection" => main_for::<Projection>(),
+        "drop-table" => main_for::<DropTable>(),
         _ => return None,
     })
 }
 
 /// The commands that are also programs of their own (launchers in `bin/`).
-pub const NAMED: [&str; 14] = [
+pub const NAMED: [&str; 15] = [
     "partitioner",
     "list-missing",
     "delete-missing",
@@ -191,6 +196,7 @@ pub const NAMED: [&str; 14] = [
     "gaps",
     "quilt-tables",
     "projection",
+    "drop-table",
 ];
 
 #[cfg(test)]

@@ -234,6 +234,23 @@ pub fn query() -> String {
     )
 }
 
+/// `drop-table --help`.
+pub fn drop_table() -> String {
+    footer(
+        &[
+            ("drop-table sales old_orders --dry-run", "what would be dropped"),
+            ("drop-table sales old_orders", "drop it; the backup holds it and its partitions"),
+            ("restore BACKUP.jsonl", "bring the table and every partition back"),
+        ],
+        &[
+            DONE,
+            "  1    some tables could not be dropped, or AWS failed",
+            "  2    bad usage or bad input: an unknown database or table, no table\n       named, --all-tables without --yes, an unknown profile, no\n       credentials or credentials AWS refused; nothing was changed",
+            INTERRUPTED,
+        ],
+    )
+}
+
 /// `glutil databases --help`.
 pub fn databases() -> String {
     footer(

@@ -6,7 +6,7 @@ use crate::harness::{backup_path, run, strings, Moto};
 const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
 
 /// Every single binary by its command name.
-const BINARIES: [(&str, &str); 13] = [
+const BINARIES: [(&str, &str); 15] = [
     ("partitioner", env!("CARGO_BIN_EXE_partitioner")),
     ("list-missing", env!("CARGO_BIN_EXE_list-missing")),
     ("delete-missing", env!("CARGO_BIN_EXE_delete-missing")),
@@ -20,6 +20,8 @@ const BINARIES: [(&str, &str); 13] = [
     ("query", env!("CARGO_BIN_EXE_query")),
     ("gaps", env!("CARGO_BIN_EXE_gaps")),
     ("quilt-tables", env!("CARGO_BIN_EXE_quilt-tables")),
+    ("projection", env!("CARGO_BIN_EXE_projection")),
+    ("drop-table", env!("CARGO_BIN_EXE_drop-table")),
 ];
 
 fn binary(name: &str) -> &'static str {

@@ -127,3 +127,72 @@ fn tables_lists_every_kind_with_formats_and_counts() {
         text.stdout
     );
 }
+
+/// drop-table backs up each table with all its partitions; restore brings
+/// back the table and every partition exactly.
+#[test]
+fn drop_table_then_restore_gives_back_every_partition() {
+    let lab = Lab::start(0.0, 0.0);
+    seed(&lab);
+    let drop = env!("CARGO_BIN_EXE_drop-table");
+    let restore = env!("CARGO_BIN_EXE_restore");
+    let partitions = |table: &str| {
+        let mut p = lab.call(
+            &format!("/_lab/partitions?database=inv&table={table}"),
+            None,
+        )["partitions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        p.sort_by_key(|x| x["Values"].to_string());
+        p
+    };
+    let table = |name: &str| lab.call(&format!("/_lab/table?database=inv&table={name}"), None);
+    let before = (partitions("big"), table("big"), table("recent"));
+    assert_eq!(before.0.len(), 2500);
+
+    let dry = run_at(&lab.endpoint, drop, &["inv", "big", "recent", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout.contains("would drop table inv.big"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(table("big"), before.1, "a dry run drops nothing");
+
+    let backup = crate::harness::backup_path("drop");
+    let r = run_at(
+        &lab.endpoint,
+        drop,
+        &[
+            "inv", "big", "recent", "--backup", &backup, "--output", "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["deleted"], 2, "{}", r.stdout);
+    assert_eq!(table("big"), Value::Null);
+    assert_eq!(table("recent"), Value::Null);
+
+    let back = run_at(&lab.endpoint, restore, &[&backup]);
+    assert_eq!(back.code, 0, "{back:?}");
+    assert_eq!(table("big"), before.1);
+    assert_eq!(table("recent"), before.2);
+    let after = partitions("big");
+    assert_eq!(after.len(), 2500);
+    for (a, b) in after.iter().zip(&before.0) {
+        assert_eq!(a["Values"], b["Values"]);
+        assert_eq!(a["StorageDescriptor"], b["StorageDescriptor"], "{a} vs {b}");
+    }
+
+    // Bad usage changes nothing.
+    for args in [
+        vec!["inv"],
+        vec!["inv", "--all-tables"],
+        vec!["inv", "nope"],
+        vec!["no_db", "t"],
+    ] {
+        let r = run_at(&lab.endpoint, drop, &args);
+        assert_eq!(r.code, 2, "{args:?}: {r:?}");
+    }
+    assert_eq!(table("big"), before.1);
+}

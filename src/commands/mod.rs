@@ -3,6 +3,7 @@
 pub mod backups;
 pub mod cleanup;
 pub mod create_table;
+pub mod drop;
 pub mod gaps;
 pub mod inventory;
 pub mod partitioner;
