@@ -12,7 +12,7 @@ use crate::commands::cleanup::{DeleteAll, DeleteBad, DeleteMissing, ListMissing}
 use crate::commands::create_table::CreateTable;
 use crate::commands::drop::DropTable;
 use crate::commands::gaps::GapsArgs;
-use crate::commands::inventory::{Databases, Tables};
+use crate::commands::inventory::{Databases, Describe, Tables};
 use crate::commands::partitioner;
 use crate::commands::projection::Projection;
 use crate::commands::query::Query;
@@ -82,6 +82,8 @@ pub enum Subcommand {
     Databases(Databases),
     #[allow(missing_docs)]
     Tables(Tables),
+    #[allow(missing_docs)]
+    Describe(Describe),
     /// Prints shell completions for glutil to stdout.
     ///
     /// bash: glutil completions bash > ~/.local/share/bash-completion/completions/glutil;
@@ -124,6 +126,7 @@ impl Command for Glutil {
             Subcommand::Backups(c) => c.run().await,
             Subcommand::Databases(c) => c.run().await,
             Subcommand::Tables(c) => c.run().await,
+            Subcommand::Describe(c) => c.run().await,
             Subcommand::Completions { shell } => {
                 // Into memory first: clap_complete panics on write errors,
                 // and a closed pipe must end quietly.

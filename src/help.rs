@@ -251,6 +251,23 @@ pub fn drop_table() -> String {
     )
 }
 
+/// `glutil describe --help`.
+pub fn describe() -> String {
+    footer(
+        &[
+            (
+                "glutil describe sales orders",
+                "columns, storage, parameters, partitions",
+            ),
+            (
+                "glutil describe sales orders --audit",
+                "and what list-missing and delete-bad would name",
+            ),
+        ],
+        &[DONE, "  1    AWS failed", BAD_INPUT],
+    )
+}
+
 /// `glutil databases --help`.
 pub fn databases() -> String {
     footer(

@@ -196,3 +196,65 @@ fn drop_table_then_restore_gives_back_every_partition() {
     }
     assert_eq!(table("big"), before.1);
 }
+
+/// describe on Hive, flat and mixed tables: the layout the partitions'
+/// locations show, first and last values, and the audit counts.
+#[tokio::test(flavor = "multi_thread")]
+async fn describe_shows_the_layout_and_with_audit_what_is_missing() {
+    let moto = crate::harness::Moto::connect().await;
+    let (bucket, db, table) = moto
+        .bucket_and_table("describe", "t", &[("year", "string"), ("month", "string")])
+        .await;
+    moto.put(
+        &bucket,
+        crate::harness::strings(&["t/year=2024/month=01/a.parquet", "t/2024/02/a.parquet"]),
+    )
+    .await;
+    let s = crate::harness::strings;
+    moto.add_partitions(
+        &db,
+        &table,
+        &[
+            (
+                s(&["2024", "01"]),
+                format!("s3://{bucket}/t/year=2024/month=01/"),
+            ),
+            (s(&["2024", "02"]), format!("s3://{bucket}/t/2024/02/")),
+            (
+                s(&["2023", "12"]),
+                format!("s3://{bucket}/archive/2023/12/"),
+            ),
+        ],
+    )
+    .await;
+    let r = crate::harness::run(
+        GLUTIL,
+        &["describe", &db, &table, "--audit", "--output", "json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["command"], "describe");
+    assert_eq!(doc["format"], "parquet");
+    assert_eq!(doc["partitions"], 3);
+    assert_eq!(doc["first_partition"], json!(["2023", "12"]));
+    assert_eq!(doc["last_partition"], json!(["2024", "02"]));
+    assert_eq!(
+        doc["layout"],
+        json!({"style": "mixed", "hive": 1, "flat": 1, "outside": 1})
+    );
+    assert_eq!(doc["columns"][0], json!(["x", "int", ""]));
+    assert_eq!(doc["missing"], 1, "{doc}");
+    let text = crate::harness::run(GLUTIL, &["describe", &db, &table]);
+    assert!(
+        text.stdout
+            .contains("layout: mixed (1 hive, 1 flat, 1 outside the table location)"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        !text.stdout.contains("missing (list-missing)"),
+        "no audit without --audit"
+    );
+    let nope = crate::harness::run(GLUTIL, &["describe", &db, "nope"]);
+    assert_eq!(nope.code, 2, "{nope:?}");
+}

@@ -272,3 +272,258 @@ fn print(
     }
     out.flush()
 }
+
+/// Describes one table: columns, partition keys, storage, parameters,
+/// partitions (count, first and last, the layout their locations show);
+/// with --audit, how many list-missing and delete-bad would name.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "describe", version, after_help = crate::help::describe())]
+pub struct Describe {
+    /// The table.
+    #[command(flatten)]
+    pub table: crate::args::TableArgs,
+    /// Also walk the table's folders and count what list-missing and
+    /// delete-bad would name.
+    #[arg(long)]
+    pub audit: bool,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Concurrency and output.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What the partitions' locations show.
+#[derive(Serialize, Default)]
+struct LayoutSeen {
+    /// `hive`, `flat`, `mixed` or `none`.
+    style: &'static str,
+    hive: usize,
+    flat: usize,
+    /// Locations not under the table location (or not in S3).
+    outside: usize,
+}
+
+/// The `describe` JSON report.
+#[derive(Serialize)]
+struct DescribeDoc<'a> {
+    command: &'static str,
+    dry_run: bool,
+    database: &'a str,
+    table: &'a str,
+    kind: &'static str,
+    format: &'static str,
+    columns: Vec<[String; 3]>,
+    partition_keys: Vec<[String; 2]>,
+    storage: serde_json::Value,
+    parameters: std::collections::BTreeMap<String, String>,
+    partitions: Option<usize>,
+    first_partition: Option<Vec<String>>,
+    last_partition: Option<Vec<String>>,
+    layout: Option<LayoutSeen>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bad: Option<usize>,
+}
+
+fn layout_seen(
+    table: &glutil::model::Table,
+    stored: &[glutil::model::StoredPartition],
+) -> LayoutSeen {
+    let mut seen = LayoutSeen::default();
+    for p in stored {
+        let Some(location) = p.s3_location().filter(|l| l.is_under(&table.location)) else {
+            seen.outside += 1;
+            continue;
+        };
+        let relative = &location.prefix()[table.location.prefix().len()..];
+        if relative
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .all(|s| s.contains('='))
+        {
+            seen.hive += 1;
+        } else {
+            seen.flat += 1;
+        }
+    }
+    seen.style = match (seen.hive, seen.flat) {
+        (0, 0) if seen.outside > 0 => "outside",
+        (0, 0) => "none",
+        (_, 0) => "hive",
+        (0, _) => "flat",
+        _ => "mixed",
+    };
+    seen
+}
+
+impl Describe {
+    /// The audit's counts: (missing, bad), from one walk.
+    async fn audit_counts(&self, session: &Session) -> anyhow::Result<(usize, usize)> {
+        use glutil::plan::audit::Audit;
+        use glutil::read::snapshot::{data_presence, read_locations};
+        let (aws, concurrency, progress) = (&session.aws, session.concurrency, &session.progress);
+        let (db, name) = (&self.table.database, &self.table.table);
+        let snapshot = read_locations(aws, db, name, concurrency, progress).await?;
+        let presence = data_presence(aws, &snapshot, concurrency, progress).await?;
+        let audit = Audit {
+            partitions: snapshot.partitions,
+            discovery: snapshot.discovery,
+            has_data: presence.has_data,
+            missing_buckets: presence.missing_buckets,
+        };
+        Ok((audit.missing().len(), audit.bad().len()))
+    }
+}
+
+impl Command for Describe {
+    async fn run(self) -> anyhow::Result<u8> {
+        let session = Session::start(&self.aws, &self.run).await?;
+        let (db, name) = (&self.table.database, &self.table.table);
+        let image = session
+            .catalog
+            .table_definition(db, name)
+            .await?
+            .ok_or_else(|| glutil::Error::TableNotFound {
+                database: db.clone(),
+                table: name.clone(),
+            })?;
+        let kind = TableKind::of(&image);
+        let hive = matches!(kind, TableKind::Hive { .. })
+            && image.partition_keys.as_ref().is_some_and(|k| !k.is_empty());
+        let (mut partitions, mut first, mut last, mut layout) = (None, None, None, None);
+        if hive {
+            let table = session.catalog.table(db, name).await?;
+            let mut stored = session.catalog.all_stored(&table).await?;
+            stored.sort_by(|a, b| a.values.cmp(&b.values));
+            partitions = Some(stored.len());
+            first = stored.first().map(|p| p.values.to_vec());
+            last = stored.last().map(|p| p.values.to_vec());
+            layout = Some(layout_seen(&table, &stored));
+        }
+        let (missing, bad) = match self.audit && hive {
+            true => self
+                .audit_counts(&session)
+                .await
+                .map(|(m, b)| (Some(m), Some(b)))?,
+            false => (None, None),
+        };
+        let sd = image.storage_descriptor.clone().unwrap_or_default();
+        let doc = DescribeDoc {
+            command: "describe",
+            dry_run: false,
+            database: db,
+            table: name,
+            kind: kind_word(kind),
+            format: format_of(&image),
+            columns: sd
+                .columns
+                .iter()
+                .flatten()
+                .map(|c| {
+                    [
+                        c.name.clone(),
+                        c.type_name.clone().unwrap_or_default(),
+                        c.comment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+            partition_keys: image
+                .partition_keys
+                .iter()
+                .flatten()
+                .map(|c| [c.name.clone(), c.type_name.clone().unwrap_or_default()])
+                .collect(),
+            storage: serde_json::json!({
+                "location": sd.location,
+                "input_format": sd.input_format,
+                "output_format": sd.output_format,
+                "serde": sd.serde_info.as_ref().and_then(|s| s.serialization_library.clone()),
+                "serde_parameters": sd.serde_info.as_ref().and_then(|s| s.parameters.clone()).unwrap_or_default(),
+                "compressed": sd.compressed,
+            }),
+            parameters: image.parameters.clone().unwrap_or_default(),
+            partitions,
+            first_partition: first,
+            last_partition: last,
+            layout,
+            missing,
+            bad,
+        };
+        print(&session, || describe_text(&doc), &doc)?;
+        Ok(EXIT_OK)
+    }
+}
+
+fn describe_text(d: &DescribeDoc<'_>) -> String {
+    let mut out = format!(
+        "{}.{}: {} table, {}\n",
+        d.database, d.table, d.kind, d.format
+    );
+    out.push_str("\ncolumns:\n");
+    let cols: Vec<Vec<String>> = d.columns.iter().map(|c| c.to_vec()).collect();
+    out.push_str(&indent(&aligned(&["NAME", "TYPE", "COMMENT"], &cols)));
+    if !d.partition_keys.is_empty() {
+        out.push_str("\npartition keys:\n");
+        let keys: Vec<Vec<String>> = d.partition_keys.iter().map(|k| k.to_vec()).collect();
+        out.push_str(&indent(&aligned(&["NAME", "TYPE"], &keys)));
+    }
+    out.push_str("\nstorage:\n");
+    for key in [
+        "location",
+        "input_format",
+        "output_format",
+        "serde",
+        "compressed",
+    ] {
+        let value = &d.storage[key];
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_string);
+        out.push_str(&format!("  {key}: {text}\n"));
+    }
+    if let Some(params) = d.storage["serde_parameters"]
+        .as_object()
+        .filter(|p| !p.is_empty())
+    {
+        for (k, v) in params {
+            out.push_str(&format!("    {k} = {}\n", v.as_str().unwrap_or_default()));
+        }
+    }
+    if !d.parameters.is_empty() {
+        out.push_str("\nparameters:\n");
+        for (k, v) in &d.parameters {
+            out.push_str(&format!("  {k} = {v}\n"));
+        }
+    }
+    if let Some(n) = d.partitions {
+        out.push_str(&format!("\npartitions: {n}\n"));
+        let values = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .map_or("-".to_string(), |v| format!("[{}]", v.join(", ")))
+        };
+        out.push_str(&format!(
+            "  first: {}\n  last:  {}\n",
+            values(&d.first_partition),
+            values(&d.last_partition)
+        ));
+        if let Some(l) = &d.layout {
+            out.push_str(&format!(
+                "  layout: {} ({} hive, {} flat, {} outside the table location)\n",
+                l.style, l.hive, l.flat, l.outside
+            ));
+        }
+    }
+    if let (Some(m), Some(b)) = (d.missing, d.bad) {
+        out.push_str(&format!(
+            "  missing (list-missing): {m}\n  bad (delete-bad): {b}\n"
+        ));
+    }
+    out
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
