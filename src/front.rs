@@ -17,6 +17,7 @@ use crate::commands::partitioner;
 use crate::commands::projection::Projection;
 use crate::commands::query::Query;
 use crate::commands::quilt::QuiltTables;
+use crate::commands::relocate::Relocate;
 use crate::commands::repair::{DeleteBadTables, UpdatePartitions, UpdateStorage};
 use crate::commands::restore::Restore;
 use std::process::ExitCode;
@@ -77,6 +78,8 @@ pub enum Subcommand {
     #[allow(missing_docs)]
     DropTable(DropTable),
     #[allow(missing_docs)]
+    Relocate(Relocate),
+    #[allow(missing_docs)]
     Backups(Backups),
     #[allow(missing_docs)]
     Databases(Databases),
@@ -123,6 +126,7 @@ impl Command for Glutil {
             Subcommand::QuiltTables(c) => c.run().await,
             Subcommand::Projection(c) => c.run().await,
             Subcommand::DropTable(c) => c.run().await,
+            Subcommand::Relocate(c) => c.run().await,
             Subcommand::Backups(c) => c.run().await,
             Subcommand::Databases(c) => c.run().await,
             Subcommand::Tables(c) => c.run().await,
@@ -179,12 +183,13 @@ fn run_named(name: &str) -> Option<ExitCode> {
         "quilt-tables" => main_for::<QuiltTables>(),
         "projection" => main_for::<Projection>(),
         "drop-table" => main_for::<DropTable>(),
+        "relocate" => main_for::<Relocate>(),
         _ => return None,
     })
 }
 
 /// The commands that are also programs of their own (launchers in `bin/`).
-pub const NAMED: [&str; 15] = [
+pub const NAMED: [&str; 16] = [
     "partitioner",
     "list-missing",
     "delete-missing",
@@ -200,6 +205,7 @@ pub const NAMED: [&str; 15] = [
     "quilt-tables",
     "projection",
     "drop-table",
+    "relocate",
 ];
 
 #[cfg(test)]

@@ -234,6 +234,23 @@ pub fn query() -> String {
     )
 }
 
+/// `relocate --help`.
+pub fn relocate() -> String {
+    footer(
+        &[
+            ("relocate sales --all-tables --from s3://old/lake/ --to s3://new/lake/ --dry-run", "what would move"),
+            ("relocate sales orders --from s3://old/lake/ --to s3://new/lake/ --verify", "refuse if the copy is incomplete"),
+        ],
+        &[
+            DONE,
+            "  1    some partitions or tables failed, or AWS failed",
+            "  2    --from equal to --to, a new folder without data under --verify\n       (without --force), or as below; nothing was changed",
+            BAD_INPUT,
+            INTERRUPTED,
+        ],
+    )
+}
+
 /// `drop-table --help`.
 pub fn drop_table() -> String {
     footer(

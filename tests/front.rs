@@ -6,7 +6,7 @@ use crate::harness::{backup_path, run, strings, Moto};
 const GLUTIL: &str = env!("CARGO_BIN_EXE_glutil");
 
 /// Every single binary by its command name.
-const BINARIES: [(&str, &str); 15] = [
+const BINARIES: [(&str, &str); 16] = [
     ("partitioner", env!("CARGO_BIN_EXE_partitioner")),
     ("list-missing", env!("CARGO_BIN_EXE_list-missing")),
     ("delete-missing", env!("CARGO_BIN_EXE_delete-missing")),
@@ -22,6 +22,7 @@ const BINARIES: [(&str, &str); 15] = [
     ("quilt-tables", env!("CARGO_BIN_EXE_quilt-tables")),
     ("projection", env!("CARGO_BIN_EXE_projection")),
     ("drop-table", env!("CARGO_BIN_EXE_drop-table")),
+    ("relocate", env!("CARGO_BIN_EXE_relocate")),
 ];
 
 fn binary(name: &str) -> &'static str {

@@ -19,6 +19,7 @@ mod partitioner;
 mod query;
 mod quilt;
 mod real_aws;
+mod relocate;
 mod repair;
 mod restore;
 mod walk;

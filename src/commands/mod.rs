@@ -10,5 +10,6 @@ pub mod partitioner;
 pub mod projection;
 pub mod query;
 pub mod quilt;
+pub mod relocate;
 pub mod repair;
 pub mod restore;

@@ -9,6 +9,7 @@ pub mod gaps;
 pub mod junk;
 pub mod moves;
 pub mod projection;
+pub mod relocate;
 pub mod restore;
 pub mod schema;
 pub mod storage;
