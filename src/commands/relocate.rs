@@ -143,9 +143,10 @@ impl Job for OnTable<'_, Relocate> {
             if !empty.is_empty() && !self.force {
                 let shown: Vec<&str> = empty.iter().take(10).map(String::as_str).collect();
                 return Err(glutil::Error::InvalidInput(format!(
-                    "{} of {}'s new folders hold no data, so the copy looks incomplete: {}{}; nothing was changed (--force writes anyway)",
-                    empty.len(),
+                    "{} of {} {} no data, so the copy looks incomplete: {}{}; nothing was changed (--force writes anyway)",
+                    if empty.len() == 1 { "1 new folder".to_string() } else { format!("{} new folders", empty.len()) },
                     table.qualified_name(),
+                    if empty.len() == 1 { "holds" } else { "hold" },
                     shown.join(", "),
                     if empty.len() > 10 { ", ..." } else { "" }
                 ))
