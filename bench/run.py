@@ -145,6 +145,44 @@ def seed_database(lab: Lab, tables: int, days: int) -> dict:
     return names
 
 
+def seed_relocate(lab: Lab, tables: int, days: int) -> dict:
+    """`tables` hourly tables under s3://bench-old/, every partition in the
+    catalog, the data already copied to s3://bench-new/ (the state after a
+    bucket copy, before the catalog follows). Returns the names."""
+    names = {"bucket": "bench-new", "database": "bench", "tables": [f"events_{i:02}" for i in range(tables)]}
+    names["table"] = names["tables"][0]
+    folders = list(hourly_folders(days))
+    ops = []
+    for table in names["tables"]:
+        ops.append({"op": "objects", "bucket": "bench-new", "keys": [f"{table}/{f}part-00000.json" for _, f in folders]})
+        ops.append({"op": "table", "database": names["database"], "table_input": {
+            "Name": table, "TableType": "EXTERNAL_TABLE",
+            "PartitionKeys": [{"Name": k, "Type": "string"} for k in ("year", "month", "day", "hour")],
+            "StorageDescriptor": storage_descriptor(f"s3://bench-old/{table}/")}})
+        ops.append({"op": "partitions", "database": names["database"], "table": table, "partition_inputs": [
+            {"Values": v, "StorageDescriptor": storage_descriptor(f"s3://bench-old/{table}/{f}")} for v, f in folders]})
+    lab.call("/_lab/seed", ops)
+    return names
+
+
+# glutil 1.0.0 has no command for a table's own location: the runbook's way
+# is an UpdateTable per table (as `aws glue update-table` sends it), then
+# glutil's update-partitions on that table.
+RELOCATE_PEER = """
+import subprocess, sys
+import boto3
+peer, database, tables = sys.argv[1], sys.argv[2], sys.argv[3:]
+glue = boto3.client("glue")
+keep = ("Name", "Description", "Owner", "Retention", "StorageDescriptor", "PartitionKeys", "TableType", "Parameters")
+for name in tables:
+    table = glue.get_table(DatabaseName=database, Name=name)["Table"]
+    table_input = {k: table[k] for k in keep if k in table}
+    table_input["StorageDescriptor"]["Location"] = table_input["StorageDescriptor"]["Location"].replace("s3://bench-old/", "s3://bench-new/", 1)
+    glue.update_table(DatabaseName=database, TableInput=table_input)
+    subprocess.run([peer, "update-partitions", database, name], check=True, stdout=subprocess.DEVNULL)
+"""
+
+
 # aws-sdk-pandas' way to define a table from Parquet files: read every
 # file's metadata, then create the table and its partitions.
 PANDAS_PEER = """
@@ -207,6 +245,11 @@ def seed_parquet(lab: Lab, days: int, files: int, columns: int) -> dict:
 
 
 def command_for(tool: str, case: dict, names: dict) -> list[str]:
+    if case.get("seed") == "relocate":
+        if tool == "glutil 1.0.0":
+            return [sys.executable, "-c", RELOCATE_PEER, str(PEER), names["database"], *names["tables"]]
+        return [str(OURS / "relocate"), names["database"], "--all-tables", "--from", "s3://bench-old/",
+                "--to", "s3://bench-new/", "--verify", "-q"]
     if "tables" in names:
         # A whole database: glutil 1.0.0 takes one table per run, so users
         # loop in the shell; ours takes the database at once.
@@ -264,6 +307,8 @@ def measure(tool: str, case: dict, latency_ms: float) -> dict:
     with Lab(latency_ms) as lab:
         if case.get("seed") == "parquet":
             names = seed_parquet(lab, case["days"], case["files"], case["columns"])
+        elif case.get("seed") == "relocate":
+            names = seed_relocate(lab, case["tables"], case["days"])
         elif case.get("seed") == "database":
             names = seed_database(lab, case["tables"], case["days"])
         else:
@@ -362,6 +407,15 @@ CASES = {
         "binary": "partitioner",
         "peer_args": ["create-partitions"],
         "expect_partitions": 36000,
+    },
+    "relocate-50": {
+        "title": "relocate, 50 tables x 30 days hourly (36,000 partitions) from one bucket to another",
+        "seed": "relocate",
+        "tables": 50,
+        "days": 30,
+        "binary": "relocate",
+        "expect_partitions": 36000,
+        "expect_locations_under": "s3://bench-new/",
     },
     "list-missing-10y": {
         "title": "list-missing, ten years hourly in the catalog, odd hours' data gone (43,800 missing)",
