@@ -255,6 +255,28 @@ async fn describe_shows_the_layout_and_with_audit_what_is_missing() {
         !text.stdout.contains("missing (list-missing)"),
         "no audit without --audit"
     );
+    // All Hive, all flat.
+    for (name, folder, style) in [
+        ("hive", "year=2024/month=01/", "hive"),
+        ("flat", "2024/01/", "flat"),
+    ] {
+        let t = moto
+            .table(
+                &db,
+                name,
+                &format!("s3://{bucket}/{name}"),
+                &[("year", "string"), ("month", "string")],
+            )
+            .await;
+        moto.add_partitions(
+            &db,
+            &t,
+            &[(s(&["2024", "01"]), format!("s3://{bucket}/{name}/{folder}"))],
+        )
+        .await;
+        let r = crate::harness::run(GLUTIL, &["describe", &db, &t, "--output", "json"]);
+        assert_eq!(r.json()["layout"]["style"], style, "{}", r.stdout);
+    }
     let nope = crate::harness::run(GLUTIL, &["describe", &db, "nope"]);
     assert_eq!(nope.code, 2, "{nope:?}");
 }
