@@ -227,6 +227,21 @@ pub struct TablesWriteArgs {
     pub write: WriteArgs,
 }
 
+/// An S3 folder argument (`s3://bucket/prefix/`).
+pub fn s3_folder(text: &str) -> Result<glutil::model::S3Location, String> {
+    glutil::model::S3Location::parse(text)
+        .map_err(|e| format!("not an S3 folder (s3://bucket/prefix/): {e}"))
+}
+
+/// The current hour as `gaps` and `projection` count slots (hours since
+/// the epoch, UTC).
+pub fn now_slot() -> glutil::plan::gaps::Slot {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64 / 3600)
+        .unwrap_or(0)
+}
+
 /// A database or table name: not empty, no control characters (Glue would
 /// reject it after a round trip, with a less helpful message).
 pub fn catalog_name(name: &str) -> Result<String, String> {

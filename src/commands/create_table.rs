@@ -42,7 +42,7 @@ pub struct CreateTable {
     #[arg(value_name = "TABLE", value_parser = catalog_name)]
     pub table: String,
     /// The folder that holds the files, e.g. s3://bucket/prefix/.
-    #[arg(value_name = "LOCATION", value_parser = folder)]
+    #[arg(value_name = "LOCATION", value_parser = crate::args::s3_folder)]
     pub location: S3Location,
     /// Partition keys, one per folder level, with an optional Glue type
     /// (default string): `year,month,day` or `dt:date`.
@@ -61,10 +61,6 @@ pub struct CreateTable {
     /// Backup, AWS and run options.
     #[command(flatten)]
     pub write: WriteArgs,
-}
-
-fn folder(text: &str) -> Result<S3Location, String> {
-    S3Location::parse(text).map_err(|e| format!("not an S3 folder (s3://bucket/prefix/): {e}"))
 }
 
 fn key_column(text: &str) -> Result<KeyColumn, String> {

@@ -2,10 +2,9 @@
 //! table and all its partitions, so `restore` brings back every one.
 
 use glutil::apply::Writes;
-use glutil::backup::{Entries, Entry};
+use glutil::backup::Entries;
 use glutil::model::outcome::{Failure, Outcome};
 use glutil::model::table::name_matches;
-use glutil::read::restore::table_with_partitions;
 use serde::Serialize;
 
 use crate::args::{catalog_name, WriteArgs};
@@ -122,14 +121,8 @@ impl Job for DropTable {
         plan: &'p Plan,
         session: &Session,
     ) -> anyhow::Result<(Entries<'p>, String)> {
-        let mut entries = Vec::new();
-        for name in &plan.names {
-            if let Some((table, partitions)) =
-                table_with_partitions(&session.catalog, &self.database, name).await?
-            {
-                entries.extend(Entry::delete_table(&self.database, &table, &partitions));
-            }
-        }
+        let names = plan.names.iter().map(String::as_str);
+        let entries = super::repair::table_deletes_backup(session, &self.database, names).await?;
         Ok((Box::new(entries.into_iter()), self.database.clone()))
     }
 

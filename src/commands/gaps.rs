@@ -127,10 +127,7 @@ pub struct Found {
 
 impl GapsArgs {
     fn bounds(&self, every: Every) -> anyhow::Result<(Option<Slot>, Option<Slot>)> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64 / 3600)
-            .unwrap_or(0);
+        let now = crate::args::now_slot();
         let read = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Slot>> {
             text.as_deref()
                 .map(|t| parse_bound(t, every, now))

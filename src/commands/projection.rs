@@ -60,17 +60,9 @@ pub struct Projection {
 
 impl Command for Projection {
     async fn run(self) -> anyhow::Result<u8> {
-        self.until_bound(now_slot())?;
+        self.until_bound(crate::args::now_slot())?;
         driver::run(&self, Options::new(&self.write, self.dry_run)).await
     }
-}
-
-/// The current hour, as gaps and projection count slots.
-fn now_slot() -> Slot {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64 / 3600)
-        .unwrap_or(0)
 }
 
 impl Projection {
@@ -218,7 +210,7 @@ impl Projection {
             .iter()
             .map(|k| k.name.clone())
             .collect();
-        let now = now_slot();
+        let now = crate::args::now_slot();
         plan_projection(&table.location, &keys, &places, self.until_bound(now)?, now).map_err(
             |problem| {
                 glutil::Error::UnusableTable {

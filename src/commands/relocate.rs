@@ -35,10 +35,10 @@ pub struct Relocate {
     #[command(flatten)]
     pub args: TablesWriteArgs,
     /// The folder the data was copied from (s3://bucket/prefix/).
-    #[arg(long, value_name = "S3_FOLDER", value_parser = folder)]
+    #[arg(long, value_name = "S3_FOLDER", value_parser = crate::args::s3_folder)]
     pub from: S3Location,
     /// The folder it was copied to.
-    #[arg(long, value_name = "S3_FOLDER", value_parser = folder)]
+    #[arg(long, value_name = "S3_FOLDER", value_parser = crate::args::s3_folder)]
     pub to: S3Location,
     /// Before writing, walk the new location and refuse (exit 2) when a
     /// partition's new folder holds no data: the copy is incomplete.
@@ -47,10 +47,6 @@ pub struct Relocate {
     /// With --verify: write even when some new folders hold no data.
     #[arg(long, help_heading = "Safety", requires = "verify")]
     pub force: bool,
-}
-
-fn folder(text: &str) -> Result<S3Location, String> {
-    S3Location::parse(text).map_err(|e| format!("not an S3 folder (s3://bucket/prefix/): {e}"))
 }
 
 impl Command for Relocate {

@@ -375,6 +375,24 @@ pub struct JunkPlan {
     junk: Vec<JunkTable>,
 }
 
+/// The backup of table deletes: each table and all its partitions, since
+/// Glue deletes them with it (tables already gone are left out).
+pub(crate) async fn table_deletes_backup<'n>(
+    session: &Session,
+    database: &str,
+    names: impl Iterator<Item = &'n str>,
+) -> anyhow::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for name in names {
+        if let Some((table, partitions)) =
+            table_with_partitions(&session.catalog, database, name).await?
+        {
+            entries.extend(Entry::delete_table(database, &table, &partitions));
+        }
+    }
+    Ok(entries)
+}
+
 impl Job for DeleteBadTables {
     fn name(&self) -> &'static str {
         "delete-bad-tables"
@@ -398,14 +416,8 @@ impl Job for DeleteBadTables {
         plan: &'p JunkPlan,
         session: &Session,
     ) -> anyhow::Result<(Entries<'p>, String)> {
-        let mut entries = Vec::new();
-        for junk in &plan.junk {
-            if let Some((table, partitions)) =
-                table_with_partitions(&session.catalog, &self.database, &junk.name).await?
-            {
-                entries.extend(Entry::delete_table(&self.database, &table, &partitions));
-            }
-        }
+        let names = plan.junk.iter().map(|j| j.name.as_str());
+        let entries = table_deletes_backup(session, &self.database, names).await?;
         Ok((Box::new(entries.into_iter()), self.database.clone()))
     }
 
