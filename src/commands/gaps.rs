@@ -12,6 +12,7 @@ use glutil::progress::Progress;
 use glutil::read::snapshot::folders_with_data_by_parent;
 
 use crate::args::{AwsArgs, RunArgs, TablesArgs};
+use crate::commands::gaps_rows::{plan_rows, RowsFound};
 use crate::driver::{Job, OnTable, Options};
 use crate::many;
 use crate::output::{count_rows, Report, Row, Run, Text};
@@ -57,9 +58,37 @@ pub struct GapsArgs {
     /// something else before time (region/year/...); repeat for more.
     #[arg(long = "prefix", value_name = "VALUE")]
     pub prefix: Vec<String>,
-    /// Exit with 3 when any slot has no partition (for checks in CI).
+    /// Exit with 3 when any slot has no partition (with --rows: when any
+    /// group and slot has too few rows), for checks in CI.
     #[arg(long)]
     pub fail_if_any: bool,
+    /// Gaps in the rows rather than the partitions: one Athena query counts
+    /// the rows per --group-by group and slot of --time-column in the
+    /// window, and every (group, slot) with fewer than --min-rows rows is
+    /// listed, slots where a group has no row at all included. Groups come
+    /// from the rows seen in the window.
+    #[arg(long, requires = "time_column", help_heading = "Rows")]
+    pub rows: bool,
+    /// With --rows: the column that says when a row happened (timestamp;
+    /// date, `2024-02-29 05:00:00` strings and Unix seconds are converted).
+    #[arg(long, value_name = "COLUMN", requires = "rows", help_heading = "Rows")]
+    pub time_column: Option<String>,
+    /// With --rows: a column whose values make a group (repeat for more).
+    #[arg(
+        long = "group-by",
+        value_name = "COLUMN",
+        requires = "rows",
+        help_heading = "Rows"
+    )]
+    pub group_by: Vec<String>,
+    /// With --rows: a (group, slot) with fewer rows than this is a gap
+    /// [default: 1].
+    #[arg(long, value_name = "N", requires = "rows", help_heading = "Rows",
+          value_parser = crate::args::whole_number(1, u32::MAX))]
+    pub min_rows: Option<u32>,
+    /// With --rows: where and how the count query runs.
+    #[command(flatten)]
+    pub athena: crate::commands::query::AthenaArgs,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -78,7 +107,8 @@ pub enum EveryArg {
 }
 
 impl EveryArg {
-    fn every(self) -> Every {
+    /// The library's slot length.
+    pub fn every(self) -> Every {
         match self {
             EveryArg::Hour => Every::Hour,
             EveryArg::Day => Every::Day,
@@ -91,6 +121,12 @@ impl Command for GapsArgs {
         // Bad bounds are bad usage, refused before any table is read (as
         // hours when the slot length is each table's own).
         self.bounds(self.every.map_or(Every::Hour, EveryArg::every))?;
+        if !self.rows && self.athena.any_given() {
+            return Err(glutil::Error::InvalidInput(
+                "--catalog, --workgroup, --output-location, --timeout and --via are for --rows (the count query); partition gaps run no query".to_string(),
+            )
+            .into());
+        }
         let options = Options::read_only(&self.aws, &self.run, false);
         many::run_tables(&self.tables, options, |table| OnTable {
             args: &self,
@@ -115,8 +151,25 @@ pub struct Missing {
     at: Slot,
 }
 
-/// What `gaps` found.
-pub struct Found {
+/// What `gaps` found: gaps in the partitions, or (`--rows`) in the rows.
+pub enum Found {
+    /// Slots without partitions.
+    Partitions(Box<PartitionGaps>),
+    /// (group, slot) pairs with too few rows.
+    Rows(Box<RowsFound>),
+}
+
+impl Found {
+    fn table(&self) -> &Table {
+        match self {
+            Found::Partitions(found) => &found.table,
+            Found::Rows(found) => &found.table,
+        }
+    }
+}
+
+/// What partition `gaps` found.
+pub struct PartitionGaps {
     table: Table,
     gaps: Gaps,
     missing: Vec<Missing>,
@@ -126,7 +179,8 @@ pub struct Found {
 }
 
 impl GapsArgs {
-    fn bounds(&self, every: Every) -> anyhow::Result<(Option<Slot>, Option<Slot>)> {
+    /// --since and --until as slots of `every`.
+    pub(crate) fn bounds(&self, every: Every) -> anyhow::Result<(Option<Slot>, Option<Slot>)> {
         let now = crate::args::now_slot();
         let read = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Slot>> {
             text.as_deref()
@@ -186,6 +240,10 @@ impl Job for OnTable<'_, GapsArgs> {
     type Outcome = ();
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Found> {
+        if self.rows {
+            let found = plan_rows(self.args, &self.table, session).await?;
+            return Ok(Found::Rows(Box::new(found)));
+        }
         let table = session
             .catalog
             .table(&self.table.database, &self.table.table)
@@ -247,16 +305,16 @@ impl Job for OnTable<'_, GapsArgs> {
         for (m, has_data) in missing.iter_mut().zip(data) {
             m.has_data = has_data;
         }
-        Ok(Found {
+        Ok(Found::Partitions(Box::new(PartitionGaps {
             table,
             gaps,
             missing,
             style,
-        })
+        })))
     }
 
     fn warnings(&self, plan: &Self::Plan) -> Vec<String> {
-        crate::driver::table_warnings(&plan.table)
+        crate::driver::table_warnings(plan.table())
     }
 
     fn changes_anything(&self, _: &Found) -> bool {
@@ -270,6 +328,10 @@ impl Job for OnTable<'_, GapsArgs> {
     async fn apply(&self, _: &Found, _: &Session) {}
 
     fn counts(&self, found: &Found, _: &Run<()>) -> Vec<(&'static str, u64)> {
+        let found = match found {
+            Found::Partitions(found) => found,
+            Found::Rows(found) => return found.counts(),
+        };
         let with_data = found.missing.iter().filter(|m| m.has_data).count() as u64;
         let mut counts = vec![
             ("slots", found.gaps.slots() as u64),
@@ -293,7 +355,11 @@ impl Job for OnTable<'_, GapsArgs> {
         counts
     }
 
-    fn report(&self, found: &Found, run: &Run<()>) -> std::io::Result<Report> {
+    fn report(&self, plan: &Found, run: &Run<()>) -> std::io::Result<Report> {
+        let found = match plan {
+            Found::Partitions(found) => found,
+            Found::Rows(found) => return found.report(self.args, run),
+        };
         let with_data = found.missing.iter().filter(|m| m.has_data).count();
         let repair = (with_data > 0).then(|| self.repair_command(&found.table));
         let gaps = &found.gaps;
@@ -318,7 +384,7 @@ impl Job for OnTable<'_, GapsArgs> {
             probed_as: if found.style.hive { "hive" } else { "plain" },
             style_from_partitions: found.style.from_table_partitions,
         };
-        let counts = self.counts(found, run);
+        let counts = self.counts(plan, run);
         let text = || self.text(found, &counts, repair.as_deref());
         let exit = if self.fail_if_any && !found.missing.is_empty() {
             EXIT_FOUND
@@ -357,7 +423,12 @@ impl GapsArgs {
         words.join(" ")
     }
 
-    fn text(&self, found: &Found, counts: &[(&'static str, u64)], repair: Option<&str>) -> Text {
+    fn text(
+        &self,
+        found: &PartitionGaps,
+        counts: &[(&'static str, u64)],
+        repair: Option<&str>,
+    ) -> Text {
         let gaps = &found.gaps;
         let every = gaps.every;
         let unit = match every {
@@ -436,7 +507,7 @@ fn runs(missing: &[Missing], every: Every) -> Vec<String> {
 }
 
 /// A word as a POSIX shell reads it back.
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()

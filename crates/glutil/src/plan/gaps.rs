@@ -111,6 +111,24 @@ impl ValueFormat {
         Ok(Self { pieces })
     }
 
+    /// True when values of this format sort as the times they name: the
+    /// year, month, day and hour (fixed width) come in that order, the
+    /// year first, so a BETWEEN on the text is a window in time.
+    pub fn sorts_as_time(&self) -> bool {
+        let order: Vec<u8> = self
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Year => Some(0),
+                Piece::Month => Some(1),
+                Piece::Day => Some(2),
+                Piece::Hour => Some(3),
+                _ => None,
+            })
+            .collect();
+        order.windows(2).all(|w| w[0] < w[1]) && order.first() == Some(&0)
+    }
+
     /// True when the format names the hour (`%H`).
     pub fn has_hour(&self) -> bool {
         self.pieces.contains(&Piece::Hour)

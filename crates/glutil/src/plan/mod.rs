@@ -11,5 +11,6 @@ pub mod moves;
 pub mod projection;
 pub mod relocate;
 pub mod restore;
+pub mod row_gaps;
 pub mod schema;
 pub mod storage;
