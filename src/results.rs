@@ -4,7 +4,8 @@
 
 use std::io::{self, Write};
 
-use glutil::model::athena::{csv_field, typed_value, ResultColumn, ResultRow};
+use glutil::model::athena::{csv_field, ResultColumn, ResultRow, ValueKind};
+#[cfg(test)]
 use serde_json::Value;
 
 /// The format of query results on stdout.
@@ -36,6 +37,8 @@ pub struct Heading<'a> {
     pub id: Option<&'a str>,
     /// The SQL.
     pub sql: &'a str,
+    /// The literals bound to its `?` placeholders, in order.
+    pub parameters: &'a [String],
     /// Its final state, or `TIMED_OUT` / `NOT_STARTED`.
     pub state: &'a str,
     /// `DML`, `DDL` or `UTILITY`.
@@ -53,6 +56,9 @@ pub struct Printer<W: Write> {
     /// The table's header, printed with the first rows so that both align.
     pending_header: Option<Vec<String>>,
     rows_in_statement: u64,
+    /// Per column of the current statement: its JSON key (quoted, with
+    /// the colon) and how its values are typed.
+    keys: Vec<(String, ValueKind)>,
 }
 
 impl<W: Write> Printer<W> {
@@ -66,6 +72,7 @@ impl<W: Write> Printer<W> {
             widths: Vec::new(),
             pending_header: None,
             rows_in_statement: 0,
+            keys: Vec::new(),
         }
     }
 
@@ -73,6 +80,10 @@ impl<W: Write> Printer<W> {
     pub fn begin(&mut self, heading: &Heading, columns: &[ResultColumn]) -> io::Result<()> {
         self.rows_in_statement = 0;
         self.widths = columns.iter().map(|c| c.name.chars().count()).collect();
+        self.keys = columns
+            .iter()
+            .map(|c| (json_key(&c.name), ValueKind::of(&c.type_name)))
+            .collect();
         let first = self.written == 0;
         self.written += 1;
         match self.format {
@@ -105,9 +116,14 @@ impl<W: Write> Printer<W> {
                 writeln!(self.out)?;
             }
             let id = heading.id.unwrap_or("not started");
+            let bound = if heading.parameters.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", heading.parameters.join(", "))
+            };
             writeln!(
                 self.out,
-                "-- statement {}/{}: {id}",
+                "-- statement {}/{}: {id}{bound}",
                 heading.number, heading.of
             )?;
         }
@@ -130,8 +146,9 @@ impl<W: Write> Printer<W> {
         writeln!(self.out, "{}", rule.join("  ").trim_end())
     }
 
-    /// Writes rows of the current statement.
-    pub fn rows(&mut self, columns: &[ResultColumn], rows: &[ResultRow]) -> io::Result<()> {
+    /// Writes rows of the current statement (typed as the columns given
+    /// to [`Printer::begin`]).
+    pub fn rows(&mut self, _columns: &[ResultColumn], rows: &[ResultRow]) -> io::Result<()> {
         match self.format {
             ResultFormat::Table => {
                 for row in rows {
@@ -147,17 +164,25 @@ impl<W: Write> Printer<W> {
             }
             ResultFormat::Csv => {
                 for row in rows {
-                    let cells: Vec<String> = row.iter().map(|c| csv_field(c.as_deref())).collect();
-                    writeln!(self.out, "{}", cells.join(","))?;
+                    for (i, cell) in row.iter().enumerate() {
+                        if i > 0 {
+                            self.out.write_all(b",")?;
+                        }
+                        write_csv_cell(&mut self.out, cell.as_deref())?;
+                    }
+                    self.out.write_all(b"\n")?;
                 }
             }
             ResultFormat::Json | ResultFormat::Jsonl => {
                 for row in rows {
-                    let object = row_object(columns, row);
                     match self.format {
-                        ResultFormat::Jsonl => writeln!(self.out, "{object}")?,
-                        _ if self.rows_in_statement == 0 => write!(self.out, "\n{object}")?,
-                        _ => write!(self.out, ",\n{object}")?,
+                        ResultFormat::Jsonl => {}
+                        _ if self.rows_in_statement == 0 => self.out.write_all(b"\n")?,
+                        _ => self.out.write_all(b",\n")?,
+                    }
+                    write_row_object(&mut self.out, &self.keys, row)?;
+                    if self.format == ResultFormat::Jsonl {
+                        self.out.write_all(b"\n")?;
                     }
                     self.rows_in_statement += 1;
                 }
@@ -257,6 +282,8 @@ struct HeadJson<'a> {
     statement: Option<usize>,
     query_execution_id: Option<&'a str>,
     sql: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    parameters: &'a [String],
     state: &'a str,
     statement_type: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -278,6 +305,7 @@ impl<'a> HeadJson<'a> {
             statement: (heading.of > 1).then_some(heading.number),
             query_execution_id: heading.id,
             sql: heading.sql,
+            parameters: heading.parameters,
             state: heading.state,
             statement_type: heading.statement_type,
             error,
@@ -286,24 +314,88 @@ impl<'a> HeadJson<'a> {
     }
 }
 
+/// A column name as a JSON object key, with its colon.
+fn json_key(name: &str) -> String {
+    let mut key = serde_json::to_string(name).unwrap_or_else(|_| "\"\"".to_string());
+    key.push(':');
+    key
+}
+
 /// A row as a JSON object keyed by column name, in column order, each
-/// value typed by its column's type.
-fn row_object(columns: &[ResultColumn], row: &ResultRow) -> String {
-    let mut object = String::from("{");
+/// value typed by its column's type (a cell beyond the columns is
+/// `_colN`, a string).
+fn write_row_object<W: Write>(
+    out: &mut W,
+    keys: &[(String, ValueKind)],
+    row: &ResultRow,
+) -> io::Result<()> {
+    out.write_all(b"{")?;
     for (i, cell) in row.iter().enumerate() {
-        let fallback = format!("_col{i}");
-        let (name, type_name) = columns.get(i).map_or((fallback.as_str(), "varchar"), |c| {
-            (c.name.as_str(), c.type_name.as_str())
-        });
         if i > 0 {
-            object.push(',');
+            out.write_all(b",")?;
         }
-        object.push_str(&Value::from(name).to_string());
-        object.push(':');
-        object.push_str(&typed_value(type_name, cell.as_deref()).to_string());
+        let kind = match keys.get(i) {
+            Some((key, kind)) => {
+                out.write_all(key.as_bytes())?;
+                *kind
+            }
+            None => {
+                write!(out, "\"_col{i}\":")?;
+                ValueKind::Text
+            }
+        };
+        write_json_cell(out, kind, cell.as_deref())?;
     }
-    object.push('}');
-    object
+    out.write_all(b"}")
+}
+
+/// One value typed by its column's kind, as [`ValueKind::value`] types it,
+/// written without building it first.
+fn write_json_cell<W: Write>(out: &mut W, kind: ValueKind, cell: Option<&str>) -> io::Result<()> {
+    let Some(text) = cell else {
+        return out.write_all(b"null");
+    };
+    match kind {
+        ValueKind::Integer => {
+            if let Ok(n) = text.parse::<i64>() {
+                return write!(out, "{n}");
+            }
+        }
+        ValueKind::Float => match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => {
+                return serde_json::to_writer(&mut *out, &n).map_err(io::Error::other)
+            }
+            _ => {}
+        },
+        ValueKind::Boolean if text == "true" || text == "false" => {
+            return out.write_all(text.as_bytes());
+        }
+        _ => {}
+    }
+    serde_json::to_writer(&mut *out, text).map_err(io::Error::other)
+}
+
+/// A CSV field by RFC 4180, as [`csv_field`] spells it, written in place.
+fn write_csv_cell<W: Write>(out: &mut W, cell: Option<&str>) -> io::Result<()> {
+    match cell {
+        None => Ok(()),
+        Some("") => out.write_all(b"\"\""),
+        Some(text)
+            if text
+                .bytes()
+                .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) =>
+        {
+            out.write_all(b"\"")?;
+            for (i, part) in text.split('"').enumerate() {
+                if i > 0 {
+                    out.write_all(b"\"\"")?;
+                }
+                out.write_all(part.as_bytes())?;
+            }
+            out.write_all(b"\"")
+        }
+        Some(text) => out.write_all(text.as_bytes()),
+    }
 }
 
 /// A cell as a person reads it: NULL spelled out, control characters
@@ -370,6 +462,7 @@ mod tests {
             of: statements,
             id: Some("q-1"),
             sql: "SELECT 1",
+            parameters: &[],
             state: "SUCCEEDED",
             statement_type: Some("DML"),
         };
@@ -430,6 +523,39 @@ mod tests {
         assert_eq!(lines[3], "22        false  NULL");
         // A later page widens its columns as it needs to.
         assert_eq!(lines[4], "3   a,\"b\"\\nc  NULL   0.10");
+    }
+
+    #[test]
+    fn values_written_in_place_are_the_typed_values() {
+        let cases = [
+            (
+                ValueKind::Integer,
+                ["1", "-7", "007", "99999999999999999999", "x", ""],
+            ),
+            (
+                ValueKind::Float,
+                ["1.5", "-0.0", "1e300", "NaN", "Infinity", "0.1"],
+            ),
+            (ValueKind::Boolean, ["true", "false", "TRUE", "", "1", "no"]),
+            (ValueKind::Text, ["a\"b", "\u{1}", "é", "", "\n", "\\"]),
+        ];
+        for (kind, texts) in cases {
+            for text in texts.into_iter().map(Some).chain([None]) {
+                let mut out = Vec::new();
+                write_json_cell(&mut out, kind, text).unwrap();
+                let expected = kind.value(text).to_string();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    expected,
+                    "{kind:?} {text:?}"
+                );
+            }
+        }
+        for text in ["a", "a,b", "q\"", "l\nm", "", "\r"] {
+            let mut out = Vec::new();
+            write_csv_cell(&mut out, Some(text)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), csv_field(Some(text)));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binaries against a moto server. One test
 //! binary for all of them (see harness/ for where moto comes from).
 
+mod athena_files;
 mod backups;
 mod bad_input;
 mod cleanup;

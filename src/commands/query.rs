@@ -7,17 +7,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use glutil::aws::s3::S3Clients;
 use glutil::aws::{Athena, Aws, QueryContext};
 use glutil::model::athena::{
     estimated_cost_usd, parse_describe, parse_partition_row, QueryState, QueryStatus, ResultColumn,
     ResultRow, ResultShape,
 };
 use glutil::model::sql::{split_statements, without_leading_comments};
-use glutil::read::query::{wait, Results, Waited};
+use glutil::read::query::{wait, ReadVia, Results, Via, Waited};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::args::{parse_duration, AwsArgs};
+use crate::commands::params::{plan, read_param_file, Params, Planned};
 use crate::progress::{request_stop, set_interrupt_note, stop_requested, stopped};
 use crate::results::{Heading, Printer, ResultFormat};
 use crate::{Command, EXIT_FAILURE, EXIT_OK};
@@ -51,20 +53,9 @@ pub struct Query {
     /// The database that unqualified table names refer to.
     #[arg(long, value_name = "NAME")]
     pub database: Option<String>,
-    /// The data catalog [Athena's default: AwsDataCatalog].
-    #[arg(long, value_name = "NAME")]
-    pub catalog: Option<String>,
-    /// The workgroup [Athena's default: primary].
-    #[arg(long, value_name = "NAME")]
-    pub workgroup: Option<String>,
-    /// Where Athena writes results, when the workgroup does not say.
-    #[arg(long, value_name = "S3_URL", value_parser = s3_url)]
-    pub output_location: Option<String>,
-    /// Stop a statement (StopQueryExecution) that has not finished after
-    /// this long, e.g. 90s, 15m, 2h [default: wait as long as Athena runs
-    /// it].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub timeout: Option<Duration>,
+    /// Where and how statements run and results are read.
+    #[command(flatten)]
+    pub athena: AthenaArgs,
     /// Statements of a script running at once; they start in file order
     /// and their results print in file order. Keep 1 for scripts whose
     /// statements depend on each other.
@@ -84,9 +75,103 @@ pub struct Query {
     /// Request counts on stderr at the end.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// `--param` and `--param-raw`, in order.
+    #[command(flatten)]
+    pub params: Params,
+    /// Runs the statement once per row of this CSV file (`-` for stdin),
+    /// each row's values bound to its `?` placeholders as string literals
+    /// (after any --param/--param-raw values); up to --parallel at once,
+    /// results in row order.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "id",
+        help_heading = "Parameters"
+    )]
+    pub param_file: Option<PathBuf>,
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// Athena's options, shared by `query` and `gaps --rows`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AthenaArgs {
+    /// The data catalog [Athena's default: AwsDataCatalog].
+    #[arg(long, value_name = "NAME", help_heading = "Athena")]
+    pub catalog: Option<String>,
+    /// The workgroup [Athena's default: primary].
+    #[arg(long, value_name = "NAME", help_heading = "Athena")]
+    pub workgroup: Option<String>,
+    /// Where Athena writes results, when the workgroup does not say.
+    #[arg(long, value_name = "S3_URL", value_parser = s3_url, help_heading = "Athena")]
+    pub output_location: Option<String>,
+    /// Stop a statement (StopQueryExecution) that has not finished after
+    /// this long, e.g. 90s, 15m, 2h [default: wait as long as Athena runs
+    /// it].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Athena")]
+    pub timeout: Option<Duration>,
+    /// How results are read: `auto` takes the first page from
+    /// GetQueryResults and, when there is more, streams the rest from the
+    /// CSV result file in S3 (falling back to GetQueryResults, with a
+    /// note, when the file cannot be read); `results` pages GetQueryResults
+    /// only; `file` reads every row from the file (GetQueryResults once,
+    /// for the column types) and fails when it cannot.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = ViaArg::Auto, help_heading = "Athena")]
+    pub via: ViaArg,
+}
+
+impl AthenaArgs {
+    /// True when any was given (other than defaults).
+    pub fn any_given(&self) -> bool {
+        self.catalog.is_some()
+            || self.workgroup.is_some()
+            || self.output_location.is_some()
+            || self.timeout.is_some()
+            || self.via != ViaArg::Auto
+    }
+
+    /// Where statements run, for `database`.
+    pub fn context(&self, database: Option<String>) -> QueryContext {
+        QueryContext {
+            database,
+            catalog: self.catalog.clone(),
+            workgroup: self.workgroup.clone(),
+            output_location: self.output_location.clone(),
+        }
+    }
+}
+
+/// How `query` reads results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ViaArg {
+    /// The result file when there is more than one page, else
+    /// GetQueryResults.
+    #[default]
+    Auto,
+    /// GetQueryResults only.
+    Results,
+    /// The result file only.
+    File,
+}
+
+impl ViaArg {
+    /// The library's reading mode.
+    pub fn via(self) -> Via {
+        match self {
+            ViaArg::Auto => Via::Auto,
+            ViaArg::Results => Via::Results,
+            ViaArg::File => Via::File,
+        }
+    }
+}
+
+/// What reads a finished statement's results.
+#[derive(Clone)]
+struct Reader {
+    athena: Athena,
+    s3: S3Clients,
+    via: Via,
 }
 
 fn s3_url(text: &str) -> Result<String, String> {
@@ -115,13 +200,18 @@ impl Command for Query {
         set_interrupt_note(
             "interrupted: stopping the queries this run started; press Ctrl-C again to quit at once (leaving them running)",
         );
-        let statements = self.statements()?;
+        let statements = self.planned()?;
         let aws = Aws::connect(&self.aws.options()).await?;
-        let athena = aws.athena();
-        let mut printer = Printer::new(self.output, io::stdout().lock(), statements.len().max(1));
+        let reader = Reader {
+            athena: aws.athena(),
+            s3: aws.s3(),
+            via: self.athena.via.via(),
+        };
+        let out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let mut printer = Printer::new(self.output, out, statements.len().max(1));
         let code = match &self.id {
-            Some(id) => self.fetch(&athena, id, &mut printer).await?,
-            None => self.run_script(&athena, &statements, &mut printer).await?,
+            Some(id) => self.fetch(&reader, id, &mut printer).await?,
+            None => self.run_script(&reader, &statements, &mut printer).await?,
         };
         printer.finish()?;
         if self.verbose {
@@ -138,6 +228,23 @@ impl Command for Query {
 }
 
 impl Query {
+    /// The runs: each statement with its parameters (once per row of
+    /// --param-file). Everything is checked before anything starts.
+    fn planned(&self) -> anyhow::Result<Vec<Planned>> {
+        let statements = self.statements()?;
+        let rows = match &self.param_file {
+            Some(path) => Some(read_param_file(path).map_err(glutil::Error::InvalidInput)?),
+            None => None,
+        };
+        if self.id.is_some() {
+            return Ok(Vec::new());
+        }
+        Ok(
+            plan(&statements, &self.params, rows.as_deref())
+                .map_err(glutil::Error::InvalidInput)?,
+        )
+    }
+
     /// The statements to run: the SQL argument or the file, split on `;`.
     fn statements(&self) -> anyhow::Result<Vec<String>> {
         let (script, source) = match (&self.sql, &self.file) {
@@ -168,20 +275,15 @@ impl Query {
     }
 
     fn context(&self) -> QueryContext {
-        QueryContext {
-            database: self.database.clone(),
-            catalog: self.catalog.clone(),
-            workgroup: self.workgroup.clone(),
-            output_location: self.output_location.clone(),
-        }
+        self.athena.context(self.database.clone())
     }
 
     /// Starts the statements, `--parallel` at once, and prints each one's
     /// results in order as soon as it (and those before it) finished.
     async fn run_script<W: Write>(
         &self,
-        athena: &Athena,
-        statements: &[String],
+        reader: &Reader,
+        statements: &[Planned],
         printer: &mut Printer<W>,
     ) -> anyhow::Result<u8> {
         let permits = Arc::new(Semaphore::new(self.parallel as usize));
@@ -190,9 +292,10 @@ impl Query {
         let mut previous: Option<oneshot::Receiver<()>> = None;
         let runs: Vec<JoinHandle<Ran>> = statements
             .iter()
-            .map(|sql| {
-                let (athena, permits) = (athena.clone(), permits.clone());
-                let (sql, context, timeout) = (sql.clone(), self.context(), self.timeout);
+            .map(|planned| {
+                let (athena, permits) = (reader.athena.clone(), permits.clone());
+                let (planned, context, timeout) =
+                    (planned.clone(), self.context(), self.athena.timeout);
                 let (started, next) = oneshot::channel();
                 let before = previous.replace(next);
                 tokio::spawn(async move {
@@ -202,7 +305,7 @@ impl Query {
                     let Ok(_permit) = permits.acquire_owned().await else {
                         return Ran::NotStarted;
                     };
-                    run_one(&athena, &sql, &context, timeout, started).await
+                    run_one(&athena, &planned, &context, timeout, started).await
                 })
             })
             .collect();
@@ -211,7 +314,18 @@ impl Query {
         while let Some((i, run)) = runs.next() {
             let ran = run.await.unwrap_or(Ran::NotStarted);
             let place = (i + 1, statements.len());
-            match self.show(athena, &statements[i], place, ran, printer).await {
+            let planned = &statements[i];
+            match self
+                .show(
+                    reader,
+                    &planned.sql,
+                    &planned.parameters,
+                    place,
+                    ran,
+                    printer,
+                )
+                .await
+            {
                 Ok(outcome) => code = code.max(outcome),
                 Err(err) => {
                     // Output failed (a closed pipe) or results could not be
@@ -232,33 +346,35 @@ impl Query {
     /// prints its results.
     async fn fetch<W: Write>(
         &self,
-        athena: &Athena,
+        reader: &Reader,
         id: &str,
         printer: &mut Printer<W>,
     ) -> anyhow::Result<u8> {
-        let deadline = self.timeout.map(|t| Instant::now() + t);
+        let deadline = self.athena.timeout.map(|t| Instant::now() + t);
         let mut polls = 0;
         let waited = tokio::select! {
-            waited = wait(athena, id, deadline, &mut polls) => waited?,
+            waited = wait(&reader.athena, id, deadline, &mut polls) => waited?,
             () = stopped() => return Ok(EXIT_OK),
         };
         let ran = match waited {
             Waited::Finished(status) => Ran::Finished(status),
             Waited::TimedOut(status) => Ran::StillRunning(status),
         };
-        let sql = match &ran {
-            Ran::Finished(s) | Ran::StillRunning(s) => s.query.clone(),
-            _ => String::new(),
+        let (sql, parameters) = match &ran {
+            Ran::Finished(s) | Ran::StillRunning(s) => (s.query.clone(), s.parameters.clone()),
+            _ => (String::new(), Vec::new()),
         };
-        self.show(athena, &sql, (1, 1), ran, printer).await
+        self.show(reader, &sql, &parameters, (1, 1), ran, printer)
+            .await
     }
 
     /// Prints one statement's results (or its failure) and its stats line;
     /// returns its exit code.
     async fn show<W: Write>(
         &self,
-        athena: &Athena,
+        reader: &Reader,
         sql: &str,
+        parameters: &[String],
         (number, of): (usize, usize),
         ran: Ran,
         printer: &mut Printer<W>,
@@ -271,12 +387,13 @@ impl Query {
         let status = match ran {
             Ran::Finished(status) if status.state == QueryState::Succeeded => status,
             other => {
-                let (id, state, message) = other.failure(self.timeout);
+                let (id, state, message) = other.failure(self.athena.timeout);
                 let heading = Heading {
                     number,
                     of,
                     id: id.as_deref(),
                     sql,
+                    parameters,
                     state,
                     statement_type: None,
                 };
@@ -292,11 +409,12 @@ impl Query {
             of,
             id: Some(&status.id),
             sql,
+            parameters,
             state: status.state.as_str(),
             statement_type: status.statement_type.as_deref(),
         };
         let shown = print_results(
-            athena,
+            reader,
             &status,
             sql,
             self.max_rows.map(u64::from),
@@ -373,11 +491,39 @@ impl Ran {
     }
 }
 
+/// Runs one statement to its end as `query` does (stopped on a timeout or
+/// Ctrl-C, none left running) and reads its whole result: the status and
+/// rows of a statement that SUCCEEDED, else an error saying how it ended.
+/// Notes (a result file it could not read) go to stderr.
+pub(crate) async fn run_and_read(
+    aws: &Aws,
+    planned: &Planned,
+    context: &QueryContext,
+    timeout: Option<Duration>,
+) -> anyhow::Result<(QueryStatus, Vec<ResultRow>, ReadVia)> {
+    let athena = aws.athena();
+    let (started, _) = oneshot::channel();
+    let status = match run_one(&athena, planned, context, timeout, started).await {
+        Ran::Finished(status) if status.state == QueryState::Succeeded => status,
+        other => {
+            let (id, _, message) = other.failure(timeout);
+            anyhow::bail!("Athena query{}: {message}", id_part(id.as_deref()));
+        }
+    };
+    let mut results = Results::reading(&athena, Some(aws.s3()), &status, None, Via::Auto);
+    let mut rows = Vec::new();
+    while let Some(page) = next_rows(&mut results).await? {
+        rows.extend(page);
+    }
+    let via = results.read_via();
+    Ok((status, rows, via))
+}
+
 /// Starts one statement and waits for it; stops it on a timeout, on
 /// Ctrl-C, or when waiting fails.
 async fn run_one(
     athena: &Athena,
-    sql: &str,
+    planned: &Planned,
     context: &QueryContext,
     timeout: Option<Duration>,
     started: oneshot::Sender<()>,
@@ -385,7 +531,8 @@ async fn run_one(
     if stop_requested() {
         return Ran::NotStarted;
     }
-    let start = athena.start(without_leading_comments(sql), context).await;
+    let sql = without_leading_comments(&planned.sql);
+    let start = athena.start(sql, &planned.parameters, context).await;
     // The next statement may start now.
     drop(started);
     let id = match start {
@@ -415,16 +562,17 @@ async fn run_one(
     }
 }
 
-/// What was printed of a result.
+/// What was printed of a result, and how it was read.
 struct Shown {
     rows: u64,
     truncated: bool,
+    via: ReadVia,
 }
 
 /// Streams a SUCCEEDED query's results to the printer; DESCRIBE and SHOW
 /// PARTITIONS are read whole (they are small) and parsed first.
 async fn print_results<W: Write>(
-    athena: &Athena,
+    reader: &Reader,
     status: &QueryStatus,
     sql: &str,
     max_rows: Option<u64>,
@@ -432,26 +580,33 @@ async fn print_results<W: Write>(
     printer: &mut Printer<W>,
 ) -> anyhow::Result<Shown> {
     let shape = ResultShape::of(sql, status.statement_type.as_deref());
-    let mut results = Results::new(athena, status, max_rows);
-    let stats = stats_json(status);
+    let mut results = Results::reading(
+        &reader.athena,
+        Some(reader.s3.clone()),
+        status,
+        max_rows,
+        reader.via,
+    );
     if shape != ResultShape::Rows {
         let mut rows = Vec::new();
-        while let Some(page) = results.next_rows().await? {
+        while let Some(page) = next_rows(&mut results).await? {
             rows.extend(page);
         }
         let (columns, rows) = reshape(shape, &rows);
         printer.begin(heading, &columns)?;
         printer.rows(&columns, &rows)?;
-        printer.end(results.truncated(), Some(stats))?;
+        let via = results.read_via();
+        printer.end(results.truncated(), Some(stats_json(status, &via)))?;
         let shown = rows.len() as u64;
         return Ok(Shown {
             rows: shown,
             truncated: results.truncated(),
+            via,
         });
     }
     let mut begun = false;
     let mut shown = 0;
-    while let Some(page) = results.next_rows().await? {
+    while let Some(page) = next_rows(&mut results).await? {
         if stop_requested() {
             break;
         }
@@ -465,11 +620,23 @@ async fn print_results<W: Write>(
     if !begun {
         printer.begin(heading, results.columns())?;
     }
-    printer.end(results.truncated(), Some(stats))?;
+    let via = results.read_via();
+    printer.end(results.truncated(), Some(stats_json(status, &via)))?;
     Ok(Shown {
         rows: shown,
         truncated: results.truncated(),
+        via,
     })
+}
+
+/// The next rows of a result; what the reader has to say (a result file
+/// it could not read) goes to stderr as it happens.
+async fn next_rows(results: &mut Results) -> anyhow::Result<Option<Vec<ResultRow>>> {
+    let rows = results.next_rows().await;
+    for note in results.take_notes() {
+        eprintln!("note: {note}");
+    }
+    Ok(rows?)
 }
 
 /// DESCRIBE rows as name, type, comment and partition_key; SHOW
@@ -550,17 +717,36 @@ struct StatsJson<'a> {
     queue_ms: u64,
     estimated_cost_usd: f64,
     output_location: Option<&'a str>,
+    /// `file` when the result file gave rows, else `results`.
+    read_via: &'static str,
+    result_file_gets: u32,
+    result_file_bytes: u64,
 }
 
-fn stats_json(status: &QueryStatus) -> String {
+fn stats_json(status: &QueryStatus, via: &ReadVia) -> String {
     let stats = StatsJson {
         data_scanned_bytes: status.bytes_scanned,
         engine_execution_ms: status.engine_ms,
         queue_ms: status.queue_ms,
         estimated_cost_usd: estimated_cost_usd(status.bytes_scanned),
         output_location: status.output_location.as_deref(),
+        read_via: if via.file { "file" } else { "results" },
+        result_file_gets: via.gets,
+        result_file_bytes: via.bytes,
     };
     serde_json::to_string(&stats).unwrap_or_default()
+}
+
+/// The cost line of a statement whose `rows` rows were read `via`.
+pub(crate) fn cost_line(status: &QueryStatus, rows: u64, via: ReadVia) -> String {
+    stats_line(
+        status,
+        &Shown {
+            rows,
+            truncated: false,
+            via,
+        },
+    )
 }
 
 fn stats_line(status: &QueryStatus, shown: &Shown) -> String {
@@ -569,8 +755,18 @@ fn stats_line(status: &QueryStatus, shown: &Shown) -> String {
     } else {
         ""
     };
+    let file = if shown.via.file {
+        format!(
+            " (from the result file, {} in {} GET{})",
+            human_bytes(shown.via.bytes),
+            shown.via.gets,
+            if shown.via.gets == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{}, {} row{}{more}, {} scanned, engine {:.3} s, queue {:.3} s, est. cost ${:.6}",
+        "{}, {} row{}{file}{more}, {} scanned, engine {:.3} s, queue {:.3} s, est. cost ${:.6}",
         status.state.as_str(),
         shown.rows,
         if shown.rows == 1 { "" } else { "s" },

@@ -72,8 +72,16 @@ impl Athena {
             .map_err(|failure| athena_error(operation, target, failure))
     }
 
-    /// Starts one statement and returns its query execution id.
-    pub async fn start(&self, sql: &str, context: &QueryContext) -> Result<String> {
+    /// Starts one statement and returns its query execution id;
+    /// `parameters` (SQL literals) fill its `?` placeholders in order
+    /// (`ExecutionParameters`), the text itself is sent unchanged.
+    pub async fn start(
+        &self,
+        sql: &str,
+        parameters: &[String],
+        context: &QueryContext,
+    ) -> Result<String> {
+        let parameters = (!parameters.is_empty()).then(|| parameters.to_vec());
         let execution_context = QueryExecutionContext::builder()
             .set_database(context.database.clone())
             .set_catalog(context.catalog.clone())
@@ -93,6 +101,7 @@ impl Athena {
                     .query_string(sql)
                     .client_request_token(&token)
                     .query_execution_context(execution_context.clone())
+                    .set_execution_parameters(parameters.clone())
                     .set_result_configuration(result_configuration.clone())
                     .set_work_group(context.workgroup.clone())
                     .send()
@@ -180,6 +189,7 @@ fn to_status(id: &str, execution: QueryExecution) -> Result<QueryStatus> {
         output_location: execution
             .result_configuration
             .and_then(|c| c.output_location),
+        parameters: execution.execution_parameters.unwrap_or_default(),
     })
 }
 

@@ -225,6 +225,11 @@ impl Aws {
         Athena::new(self.athena.clone()).with_rounds(self.settings.rounds())
     }
 
+    /// The S3 clients, for readers that open buckets as they go.
+    pub fn s3(&self) -> S3Clients {
+        self.s3.clone()
+    }
+
     /// One bucket's listings and reads through these clients (in the
     /// bucket's own Region, once it is known).
     pub fn bucket(&self, name: &str) -> Bucket {

@@ -317,6 +317,21 @@ impl Bucket {
         }
     }
 
+    /// Reads a whole object as it arrives ([`ObjectReader`]); the first
+    /// GET is sent by the first [`ObjectReader::next_chunk`].
+    pub fn read(&self, key: &str) -> ObjectReader {
+        ObjectReader {
+            bucket: self.clone(),
+            key: key.to_string(),
+            body: None,
+            etag: None,
+            offset: 0,
+            resumed: 0,
+            gets: 0,
+            done: false,
+        }
+    }
+
     /// The last `bytes` bytes of an object (the whole object when it is
     /// smaller) and the object's size, with one ranged GET
     /// (`Range: bytes=-N`); S3's `Content-Range` gives the size, so no HEAD
@@ -356,6 +371,111 @@ impl Bucket {
             Ok((body, size))
         })
         .await
+    }
+}
+
+/// An object's bytes as they arrive, one GET for the whole object. A
+/// connection that breaks mid-body is picked up where it broke (a ranged
+/// GET from the last byte received, `If-Match` the first answer's ETag, so
+/// a replaced object is an error and not a splice), up to three times.
+pub struct ObjectReader {
+    bucket: Bucket,
+    key: String,
+    body: Option<aws_sdk_s3::primitives::ByteStream>,
+    etag: Option<String>,
+    offset: u64,
+    resumed: u32,
+    gets: u32,
+    done: bool,
+}
+
+impl ObjectReader {
+    /// Bytes received so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    /// The bucket read.
+    pub fn bucket_name(&self) -> &str {
+        &self.bucket.name
+    }
+
+    /// The key read.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// GET requests sent so far.
+    pub fn gets(&self) -> u32 {
+        self.gets
+    }
+
+    /// The next chunk of the object, or `None` at its end.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        const RESUMES: u32 = 3;
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            if self.body.is_none() {
+                self.open().await?;
+            }
+            let Some(body) = self.body.as_mut() else {
+                return Ok(None);
+            };
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    self.offset += chunk.len() as u64;
+                    return Ok(Some(chunk.to_vec()));
+                }
+                None => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Some(Err(err)) if self.resumed < RESUMES => {
+                    let _ = err;
+                    self.resumed += 1;
+                    self.body = None;
+                }
+                Some(Err(err)) => {
+                    self.done = true;
+                    return Err(self.bucket.error(
+                        "GetObject",
+                        &self.key,
+                        AwsFailure::local(
+                            FailureKind::Retryable,
+                            "BodyReadFailed",
+                            format!("the object's bytes stopped coming {RESUMES} times: {err}"),
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn open(&mut self) -> Result<()> {
+        let (bucket, key, offset) = (&self.bucket, self.key.as_str(), self.offset);
+        let etag = self.etag.clone();
+        let attempts = bucket.clients.inner.rounds.attempts_per_round;
+        let payer = bucket.clients.payer();
+        let output = bucket
+            .send("GetObject", key, |client| {
+                let request = client
+                    .get_object()
+                    .bucket(&bucket.name)
+                    .key(key)
+                    .set_range((offset > 0).then(|| format!("bytes={offset}-")))
+                    .set_if_match(etag.clone())
+                    .set_request_payer(payer.clone());
+                async move { request.send().await.map_err(|e| from_sdk(&e, attempts)) }
+            })
+            .await?;
+        self.gets += 1;
+        if self.etag.is_none() {
+            self.etag = output.e_tag.clone();
+        }
+        self.body = Some(output.body);
+        Ok(())
     }
 }
 

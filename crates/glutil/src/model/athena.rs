@@ -8,36 +8,75 @@ use serde_json::Value;
 
 use crate::model::layout::unescape_path_name;
 
+/// How a column's values are typed in JSON, from its Athena type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// tinyint, smallint, integer, bigint: numbers.
+    Integer,
+    /// float, real, double: numbers (NaN and infinities as strings).
+    Float,
+    /// boolean: true and false.
+    Boolean,
+    /// Everything else (decimal included, to stay exact): strings as
+    /// Athena printed them.
+    Text,
+}
+
+impl ValueKind {
+    /// The kind of an Athena type name (`varchar`, `decimal(10,2)`,
+    /// `array(integer)`, ...).
+    pub fn of(athena_type: &str) -> Self {
+        let base = athena_type
+            .split(['(', '<'])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let is = |name: &str| base.eq_ignore_ascii_case(name);
+        if ["tinyint", "smallint", "integer", "int", "bigint"]
+            .into_iter()
+            .any(is)
+        {
+            Self::Integer
+        } else if ["float", "real", "double"].into_iter().any(is) {
+            Self::Float
+        } else if is("boolean") {
+            Self::Boolean
+        } else {
+            Self::Text
+        }
+    }
+
+    /// A cell as JSON of this kind; a value that does not read as one
+    /// (an integer too large, `NaN`) stays a string.
+    pub fn value(self, cell: Option<&str>) -> Value {
+        let Some(text) = cell else {
+            return Value::Null;
+        };
+        match self {
+            Self::Integer => text
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::from(text)),
+            Self::Float => match text.parse::<f64>() {
+                Ok(n) if n.is_finite() => Value::from(n),
+                _ => Value::from(text),
+            },
+            Self::Boolean => match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                other => Value::from(other),
+            },
+            Self::Text => Value::from(text),
+        }
+    }
+}
+
 /// A cell as JSON, typed by its column's Athena type: integers and floats
 /// as numbers (NaN and infinities as strings), booleans as booleans,
 /// decimals as exact strings, everything else as Athena printed it. A cell
 /// without a value is null, apart from an empty string.
 pub fn typed_value(athena_type: &str, cell: Option<&str>) -> Value {
-    let Some(text) = cell else {
-        return Value::Null;
-    };
-    let base = athena_type
-        .split(['(', '<'])
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match base.as_str() {
-        "tinyint" | "smallint" | "integer" | "int" | "bigint" => text
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::from(text)),
-        "float" | "real" | "double" => match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => Value::from(n),
-            _ => Value::from(text),
-        },
-        "boolean" => match text {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            other => Value::from(other),
-        },
-        _ => Value::from(text),
-    }
+    ValueKind::of(athena_type).value(cell)
 }
 
 /// One column of a DESCRIBE result.
@@ -219,6 +258,9 @@ pub struct QueryStatus {
     pub queue_ms: u64,
     /// Where Athena wrote the results.
     pub output_location: Option<String>,
+    /// The literals its `?` placeholders were bound to
+    /// (`ExecutionParameters`).
+    pub parameters: Vec<String>,
 }
 
 /// One column of a result set, from `ColumnInfo`.
@@ -257,6 +299,31 @@ pub struct ResultPage {
 /// SHOW (`UTILITY`) and `DDL` do not.
 pub fn has_header_row(statement_type: Option<&str>) -> bool {
     statement_type.is_some_and(|t| t.eq_ignore_ascii_case("DML"))
+}
+
+/// The result file of a query whose result configuration says
+/// `location`: `(bucket, key)`. Athena names the object itself
+/// (`s3://B/P/<id>.csv`); a location that names only a folder gets
+/// `<id>.csv` added. `None` when the location is not an S3 URL.
+pub fn result_object(location: &str, id: &str) -> Option<(String, String)> {
+    let rest = location.trim().strip_prefix("s3://")?;
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return None;
+    }
+    let key = if key.is_empty() || key.ends_with('/') {
+        format!("{key}{id}.csv")
+    } else {
+        key.to_string()
+    };
+    Some((bucket.to_string(), key))
+}
+
+/// True when a result file is CSV (a SELECT's `.csv`); DDL and UTILITY
+/// statements get a `.txt` written for people, read through
+/// GetQueryResults instead.
+pub fn is_csv_result(key: &str) -> bool {
+    key.to_ascii_lowercase().ends_with(".csv")
 }
 
 /// What a result's rows hold, which decides how they are shown.

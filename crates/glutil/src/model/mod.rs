@@ -4,6 +4,7 @@
 //! other step speaks in these.
 
 pub mod athena;
+pub mod csv;
 pub mod definition;
 pub mod events;
 pub mod kind;

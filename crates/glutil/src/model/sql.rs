@@ -2,26 +2,36 @@
 //! file on `;` must skip the semicolons inside strings, quoted identifiers
 //! and comments.
 
-/// The statements of a script, in order, trimmed; statements that hold only
-/// comments or white space are left out. A string or comment left open at
+/// One step of reading a script: a `;`, or a piece of text (a quoted
+/// string or identifier, a comment, or one other character).
+enum Piece<'a> {
+    Semicolon,
+    Text { text: &'a str, kind: PieceKind },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PieceKind {
+    /// A string, a quoted identifier.
+    Quoted,
+    Comment,
+    Space,
+    /// Any other character.
+    Code,
+}
+
+/// Reads a script piece by piece, skipping over strings, quoted
+/// identifiers and comments as wholes. A string or comment left open at
 /// the end is an error naming where it starts (line and column, 1-based).
-pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
-    let mut statements = Vec::new();
-    let mut current = String::new();
-    let mut has_code = false;
+fn read_pieces<'a>(script: &'a str, mut visit: impl FnMut(Piece<'a>)) -> Result<(), String> {
     let mut at = 0;
     while let Some(c) = script[at..].chars().next() {
         let rest = &script[at..];
         if c == ';' {
-            if has_code {
-                statements.push(current.trim().to_string());
-            }
-            current.clear();
-            has_code = false;
+            visit(Piece::Semicolon);
             at += 1;
             continue;
         }
-        let (end, code) = match c {
+        let (end, kind) = match c {
             '\'' | '"' | '`' => (
                 closing_quote(script, at, c).ok_or_else(|| {
                     format!(
@@ -30,11 +40,12 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
                         position(script, at)
                     )
                 })?,
-                true,
+                PieceKind::Quoted,
             ),
-            '-' if rest.starts_with("--") => {
-                (rest.find('\n').map_or(script.len(), |n| at + n), false)
-            }
+            '-' if rest.starts_with("--") => (
+                rest.find('\n').map_or(script.len(), |n| at + n),
+                PieceKind::Comment,
+            ),
             '/' if rest.starts_with("/*") => (
                 rest[2..].find("*/").map(|n| at + n + 4).ok_or_else(|| {
                     format!(
@@ -42,18 +53,67 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
                         position(script, at)
                     )
                 })?,
-                false,
+                PieceKind::Comment,
             ),
-            c => (at + c.len_utf8(), !c.is_whitespace()),
+            c if c.is_whitespace() => (at + c.len_utf8(), PieceKind::Space),
+            c => (at + c.len_utf8(), PieceKind::Code),
         };
-        has_code |= code;
-        current.push_str(&script[at..end]);
+        visit(Piece::Text {
+            text: &script[at..end],
+            kind,
+        });
         at = end;
     }
+    Ok(())
+}
+
+/// The statements of a script, in order, trimmed; statements that hold only
+/// comments or white space are left out. A string or comment left open at
+/// the end is an error naming where it starts (line and column, 1-based).
+pub fn split_statements(script: &str) -> Result<Vec<String>, String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut has_code = false;
+    read_pieces(script, |piece| match piece {
+        Piece::Semicolon => {
+            if has_code {
+                statements.push(current.trim().to_string());
+            }
+            current.clear();
+            has_code = false;
+        }
+        Piece::Text { text, kind } => {
+            has_code |= matches!(kind, PieceKind::Quoted | PieceKind::Code);
+            current.push_str(text);
+        }
+    })?;
     if has_code {
         statements.push(current.trim().to_string());
     }
     Ok(statements)
+}
+
+/// How many `?` placeholders a statement has (outside strings, quoted
+/// identifiers and comments): the values Athena's `ExecutionParameters`
+/// must give, in order.
+pub fn count_placeholders(sql: &str) -> Result<usize, String> {
+    let mut count = 0;
+    read_pieces(sql, |piece| {
+        if let Piece::Text {
+            text: "?",
+            kind: PieceKind::Code,
+        } = piece
+        {
+            count += 1;
+        }
+    })?;
+    Ok(count)
+}
+
+/// A value as a SQL string literal: quoted, every `'` doubled, so that no
+/// value can end the literal and change the statement.
+pub fn string_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// The statement without the comments and white space before its first
@@ -124,6 +184,21 @@ fn position(script: &str, at: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_counted_outside_strings_identifiers_and_comments() {
+        let sql = "SELECT '?', \"a?\" FROM t -- where ?\n WHERE x = ? AND y IN (?, ?) /* ? */";
+        assert_eq!(count_placeholders(sql).unwrap(), 3);
+        assert_eq!(count_placeholders("SELECT 1").unwrap(), 0);
+        assert!(count_placeholders("SELECT '?").is_err());
+    }
+
+    #[test]
+    fn a_string_literal_doubles_its_quotes() {
+        assert_eq!(string_literal("abc"), "'abc'");
+        assert_eq!(string_literal("x' OR '1'='1"), "'x'' OR ''1''=''1'");
+        assert_eq!(string_literal(""), "''");
+    }
 
     #[test]
     fn statements_split_on_semicolons_outside_strings_identifiers_and_comments() {

@@ -8,8 +8,13 @@
 use std::time::{Duration, Instant};
 
 use crate::aws::athena::{Athena, MAX_PAGE_ROWS};
+use crate::aws::failure::{AwsFailure, FailureKind};
+use crate::aws::s3::{ObjectReader, S3Clients};
 use crate::error::Result;
-use crate::model::athena::{has_header_row, poll_delay, QueryStatus, ResultColumn, ResultRow};
+use crate::model::athena::{
+    has_header_row, is_csv_result, poll_delay, result_object, QueryStatus, ResultColumn, ResultRow,
+};
+use crate::model::csv::CsvReader;
 
 /// How a wait ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,72 +55,374 @@ pub async fn wait(
     }
 }
 
-/// A finished query's results, read one page at a time.
-#[derive(Debug)]
+/// Which way a result is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Via {
+    /// GetQueryResults for the first page; when there is more, the rest
+    /// from the CSV result file, falling back to GetQueryResults when the
+    /// file cannot be read.
+    #[default]
+    Auto,
+    /// GetQueryResults only (pages of 1,000 rows, one after another).
+    Results,
+    /// The result file only (GetQueryResults once, for the column types);
+    /// a file that cannot be read is an error.
+    File,
+}
+
+/// Where a result's rows come from now.
+enum Source {
+    /// GetQueryResults pages; `skip` rows already read another way are
+    /// dropped first.
+    Pages { skip: u64 },
+    /// The result file; `skip` rows (the header, the first page's rows)
+    /// are dropped first.
+    File {
+        reader: Box<ObjectReader>,
+        csv: CsvReader,
+        skip: u64,
+        /// Rows parsed past what was returned (a chunk holds many).
+        pending: std::collections::VecDeque<ResultRow>,
+        eof: bool,
+    },
+}
+
+/// A finished query's results, read a page (or a chunk of the result
+/// file) at a time.
 pub struct Results {
     athena: Athena,
+    s3: Option<S3Clients>,
+    via: Via,
     id: String,
     header: bool,
+    output: Option<(String, String)>,
     token: Option<String>,
     started: bool,
     finished: bool,
     left: Option<u64>,
     truncated: bool,
     columns: Vec<ResultColumn>,
+    source: Source,
+    /// Data rows returned so far, and how many of them came from pages.
+    returned: u64,
+    from_pages: u64,
+    notes: Vec<String>,
+    gets: u32,
+    file_bytes: u64,
+}
+
+impl std::fmt::Debug for Results {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Results")
+            .field("id", &self.id)
+            .field("via", &self.via)
+            .field("returned", &self.returned)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Results {
-    /// The results of a SUCCEEDED query, `max_rows` rows at most (all
-    /// when `None`; at least one is read, for the columns).
+    /// The results of a SUCCEEDED query through GetQueryResults only,
+    /// `max_rows` rows at most (all when `None`; at least one is read, for
+    /// the columns).
     pub fn new(athena: &Athena, status: &QueryStatus, max_rows: Option<u64>) -> Self {
+        Self::reading(athena, None, status, max_rows, Via::Results)
+    }
+
+    /// The results of a SUCCEEDED query, read `via` GetQueryResults or
+    /// the result file (through `s3`; without it, pages only).
+    pub fn reading(
+        athena: &Athena,
+        s3: Option<S3Clients>,
+        status: &QueryStatus,
+        max_rows: Option<u64>,
+        via: Via,
+    ) -> Self {
+        let output = status
+            .output_location
+            .as_deref()
+            .and_then(|location| result_object(location, &status.id));
         Self {
             athena: athena.clone(),
+            via: if s3.is_some() { via } else { Via::Results },
+            s3,
             id: status.id.clone(),
             header: has_header_row(status.statement_type.as_deref()),
+            output,
             token: None,
             started: false,
             finished: false,
             left: max_rows.map(|n| n.max(1)),
             truncated: false,
             columns: Vec::new(),
+            source: Source::Pages { skip: 0 },
+            returned: 0,
+            from_pages: 0,
+            notes: Vec::new(),
+            gets: 0,
+            file_bytes: 0,
         }
     }
 
-    /// The next rows, or `None` after the last page (or `max_rows`). The
+    /// The next rows, or `None` after the last (or `max_rows`). The
     /// columns are known after the first call.
     pub async fn next_rows(&mut self) -> Result<Option<Vec<ResultRow>>> {
         if self.finished {
             return Ok(None);
         }
-        let skip = usize::from(self.header && !self.started);
-        let wanted = self
-            .left
-            .map_or(MAX_PAGE_ROWS as u64, |left| left + skip as u64);
+        if !self.started {
+            return self.first_page().await.map(Some);
+        }
+        let rows = if matches!(self.source, Source::File { .. }) {
+            self.next_from_file().await?
+        } else {
+            self.next_page().await?
+        };
+        self.returned += rows.len() as u64;
+        Ok(Some(rows))
+    }
+
+    /// The first GetQueryResults page: the columns, and the first rows
+    /// (none when the file is to give them all). When more pages follow,
+    /// the result file takes over where it may.
+    async fn first_page(&mut self) -> Result<Vec<ResultRow>> {
+        let file_only = self.via == Via::File && self.file_object().is_some();
+        let skip = u64::from(self.header);
+        let wanted = if file_only {
+            1 + skip
+        } else {
+            self.left.map_or(MAX_PAGE_ROWS as u64, |left| left + skip)
+        };
         let page = self
             .athena
-            .page(
-                &self.id,
-                self.token.take(),
-                wanted.min(MAX_PAGE_ROWS as u64) as i32,
-            )
+            .page(&self.id, None, wanted.min(MAX_PAGE_ROWS as u64) as i32)
             .await?;
-        if !self.started {
-            self.columns = page.columns;
-            self.started = true;
+        self.started = true;
+        self.columns = page.columns;
+        self.token = page.next_token;
+        let mut rows: Vec<ResultRow> = page.rows.into_iter().skip(skip as usize).collect();
+        if file_only {
+            rows.clear();
+            self.open_file(skip).await?;
+            return Ok(rows);
         }
-        let mut rows: Vec<ResultRow> = page.rows.into_iter().skip(skip).collect();
+        self.take_page_rows(&mut rows);
+        self.from_pages = rows.len() as u64;
+        self.returned = rows.len() as u64;
+        if !self.finished && self.via == Via::Auto && self.file_object().is_some() {
+            self.open_file(skip + self.from_pages).await?;
+        }
+        if self.via == Via::File && !self.finished {
+            self.notes.push(self.not_a_csv_note());
+        }
+        Ok(rows)
+    }
+
+    fn not_a_csv_note(&self) -> String {
+        match &self.output {
+            Some((bucket, key)) => format!(
+                "the result of {} is s3://{bucket}/{key}, not a CSV file (Athena writes DDL and UTILITY results as text for people): reading it through GetQueryResults",
+                self.id
+            ),
+            None => format!(
+                "query {} has no result file in S3: reading it through GetQueryResults",
+                self.id
+            ),
+        }
+    }
+
+    /// The result object, when it is a CSV file this run may read.
+    fn file_object(&self) -> Option<&(String, String)> {
+        self.output
+            .as_ref()
+            .filter(|(_, key)| is_csv_result(key))
+            .filter(|_| self.s3.is_some())
+    }
+
+    /// Starts reading the result file, its first `skip` rows dropped. In
+    /// `auto`, a file that cannot be opened leaves the pages in charge,
+    /// with a note.
+    async fn open_file(&mut self, skip: u64) -> Result<()> {
+        let (Some((bucket, key)), Some(s3)) = (self.file_object().cloned(), self.s3.clone()) else {
+            return Ok(());
+        };
+        let mut reader = s3.bucket(&bucket).read(&key);
+        // The first chunk proves the object readable (the GET's answer).
+        match reader.next_chunk().await {
+            Ok(first) => {
+                let mut csv = CsvReader::new();
+                let mut pending = Vec::new();
+                let eof = first.is_none();
+                if let Some(chunk) = first {
+                    csv.feed(&chunk, &mut pending);
+                }
+                self.source = Source::File {
+                    reader: Box::new(reader),
+                    csv,
+                    skip,
+                    pending: pending.into(),
+                    eof,
+                };
+                Ok(())
+            }
+            Err(err) if self.via == Via::Auto => {
+                self.fall_back(&bucket, &key, &err, 0);
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Leaves the file for GetQueryResults pages, saying why once.
+    fn fall_back(&mut self, bucket: &str, key: &str, err: &crate::error::Error, skip: u64) {
+        self.notes.push(format!(
+            "cannot read the result file s3://{bucket}/{key} ({}); reading the rest through GetQueryResults",
+            crate::error::full_message(err)
+        ));
+        self.source = Source::Pages { skip };
+    }
+
+    /// The next rows from the file: at least one, unless the file ended.
+    async fn next_from_file(&mut self) -> Result<Vec<ResultRow>> {
+        let width = self.columns.len();
+        let mut rows = Vec::new();
+        loop {
+            let Source::File {
+                reader,
+                csv,
+                skip,
+                pending,
+                eof,
+            } = &mut self.source
+            else {
+                return self.next_page().await;
+            };
+            while *skip > 0 && pending.pop_front().is_some() {
+                *skip -= 1;
+            }
+            let wanted = self.left.map_or(usize::MAX, |l| l as usize);
+            while rows.len() < wanted && rows.len() < FILE_BATCH_ROWS {
+                let Some(row) = pending.pop_front() else {
+                    break;
+                };
+                if width > 0 && row.len() != width {
+                    let line = csv.rows_read() - pending.len() as u64;
+                    let err = malformed(&self.output, line, row.len(), width);
+                    return self.file_failed(err, rows).await;
+                }
+                rows.push(row);
+            }
+            let have_more = !pending.is_empty();
+            if let Some(left) = self.left.as_mut() {
+                if rows.len() as u64 >= *left {
+                    // Exactly at the limit: one more row (or the end) says
+                    // whether anything was left unread.
+                    if !have_more && !*eof {
+                        if let Err(err) = fill(reader, csv, pending, eof).await {
+                            return self.file_failed(err, rows).await;
+                        }
+                        continue;
+                    }
+                    self.truncated = have_more;
+                    self.finished = true;
+                    *left -= rows.len() as u64;
+                    self.file_done();
+                    return Ok(rows);
+                }
+            }
+            if !rows.is_empty() && (have_more || rows.len() >= FILE_BATCH_ROWS || *eof) {
+                if let Some(left) = self.left.as_mut() {
+                    *left -= rows.len() as u64;
+                }
+                if *eof && !have_more {
+                    self.finished = true;
+                    self.file_done();
+                }
+                return Ok(rows);
+            }
+            if *eof {
+                self.finished = true;
+                self.file_done();
+                return Ok(rows);
+            }
+            if let Err(err) = fill(reader, csv, pending, eof).await {
+                return self.file_failed(err, rows).await;
+            }
+        }
+    }
+
+    /// Counts what the file cost once it is done.
+    fn file_done(&mut self) {
+        if let Source::File { reader, .. } = &self.source {
+            self.gets += reader.gets();
+            self.file_bytes += reader.bytes_read();
+        }
+    }
+
+    /// The file broke off (or holds a row that is not the result's): in
+    /// `auto`, pages give the rows not yet returned; otherwise an error.
+    async fn file_failed(
+        &mut self,
+        err: crate::error::Error,
+        rows: Vec<ResultRow>,
+    ) -> Result<Vec<ResultRow>> {
+        self.file_done();
+        if self.via != Via::Auto {
+            self.finished = true;
+            return Err(err);
+        }
+        let (bucket, key) = self.output.clone().unwrap_or_default();
+        let read_from_file = self.returned + rows.len() as u64 - self.from_pages;
+        if let Some(left) = self.left.as_mut() {
+            *left -= rows.len() as u64;
+        }
+        self.fall_back(&bucket, &key, &err, read_from_file);
+        if rows.is_empty() {
+            return self.next_page().await;
+        }
+        Ok(rows)
+    }
+
+    /// The next GetQueryResults page, rows read another way dropped.
+    async fn next_page(&mut self) -> Result<Vec<ResultRow>> {
+        let Some(token) = self.token.take() else {
+            self.finished = true;
+            return Ok(Vec::new());
+        };
+        let skip = match &self.source {
+            Source::Pages { skip } => *skip,
+            Source::File { .. } => 0,
+        };
+        let wanted = self
+            .left
+            .map_or(MAX_PAGE_ROWS as u64, |left| left + skip)
+            .min(MAX_PAGE_ROWS as u64);
+        let page = self
+            .athena
+            .page(&self.id, Some(token), wanted as i32)
+            .await?;
+        self.token = page.next_token;
+        let dropped = skip.min(page.rows.len() as u64);
+        self.source = Source::Pages {
+            skip: skip - dropped,
+        };
+        let mut rows: Vec<ResultRow> = page.rows.into_iter().skip(dropped as usize).collect();
+        self.take_page_rows(&mut rows);
+        Ok(rows)
+    }
+
+    /// Applies `max_rows` to a page's rows and notes the last page.
+    fn take_page_rows(&mut self, rows: &mut Vec<ResultRow>) {
         if let Some(left) = self.left.as_mut() {
             if rows.len() as u64 >= *left {
-                let more = rows.len() as u64 > *left || page.next_token.is_some();
+                let more = rows.len() as u64 > *left || self.token.is_some();
                 rows.truncate(*left as usize);
                 self.truncated = more;
                 self.finished = true;
             }
             *left -= rows.len() as u64;
         }
-        self.token = page.next_token;
         self.finished |= self.token.is_none();
-        Ok(Some(rows))
     }
 
     /// The result set's columns (empty until the first page is read).
@@ -127,6 +434,89 @@ impl Results {
     pub fn truncated(&self) -> bool {
         self.truncated
     }
+
+    /// What happened that the user should hear of (a result file that
+    /// could not be read), each once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// How the rows were read: `results` (GetQueryResults only) or `file`
+    /// (the result file gave rows), with the GETs and bytes it took.
+    pub fn read_via(&self) -> ReadVia {
+        let mut gets = self.gets;
+        let mut bytes = self.file_bytes;
+        if let Source::File { reader, .. } = &self.source {
+            if !self.finished {
+                gets += reader.gets();
+                bytes += reader.bytes_read();
+            }
+        }
+        ReadVia {
+            file: gets > 0,
+            gets,
+            bytes,
+        }
+    }
+}
+
+/// How a result was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadVia {
+    /// True when the result file gave rows.
+    pub file: bool,
+    /// S3 GET requests sent for it.
+    pub gets: u32,
+    /// Bytes of it received.
+    pub bytes: u64,
+}
+
+/// Rows returned at once from the file.
+const FILE_BATCH_ROWS: usize = 4096;
+
+/// Reads one more chunk of the file into `pending`; the end of the file
+/// sets `eof`.
+async fn fill(
+    reader: &mut ObjectReader,
+    csv: &mut CsvReader,
+    pending: &mut std::collections::VecDeque<ResultRow>,
+    eof: &mut bool,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    match reader.next_chunk().await? {
+        Some(chunk) => csv.feed(&chunk, &mut rows),
+        None => {
+            *eof = true;
+            csv.finish(&mut rows)
+                .map_err(|e| bad_file(reader.bucket_name(), reader.key(), e))?;
+        }
+    }
+    pending.extend(rows);
+    Ok(())
+}
+
+fn malformed(
+    output: &Option<(String, String)>,
+    line: u64,
+    found: usize,
+    width: usize,
+) -> crate::error::Error {
+    let (bucket, key) = output.clone().unwrap_or_default();
+    bad_file(
+        &bucket,
+        &key,
+        format!("row {line} has {found} values where the result has {width} columns"),
+    )
+}
+
+/// A result file that is not what Athena writes.
+fn bad_file(bucket: &str, key: &str, message: String) -> crate::error::Error {
+    crate::error::Error::s3(
+        "GetObject",
+        bucket,
+        key,
+        AwsFailure::local(FailureKind::Other, "MalformedResultFile", message),
+    )
 }
 
 /// A small xorshift generator for poll jitter, seeded from the query id
@@ -285,6 +675,7 @@ mod tests {
             engine_ms: 0,
             queue_ms: 0,
             output_location: None,
+            parameters: Vec::new(),
         }
     }
 
