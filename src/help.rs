@@ -224,11 +224,14 @@ pub fn query() -> String {
         &[
             ("query \"SELECT count(*) FROM sales.orders\"", "one statement, a table of rows"),
             ("query --file checks.sql --output json", "a script, one document"),
+            ("query \"SELECT * FROM sales.orders\" --output csv > orders.csv", "a big result, from the result file"),
+            ("query \"SELECT * FROM t WHERE symbol = ? AND day = ?\" --param AAPL --param-raw \"DATE '2024-01-31'\"", "bound values"),
+            ("query \"SELECT count(*) FROM t WHERE symbol = ?\" --param-file symbols.csv --parallel 8", "once per row"),
         ],
         &[
             "  0    every statement succeeded",
-            "  1    a statement failed, was cancelled or timed out, or AWS failed",
-            "  2    bad usage: no SQL, an unreadable or empty --file, an unknown\n       --id, an --output-location that is not s3://, Athena refused the\n       request (an unknown workgroup, a statement it cannot parse), an\n       unknown profile, no credentials or credentials AWS refused",
+            "  1    a statement failed, was cancelled or timed out, or AWS failed\n       (with --via file: the result file could not be read)",
+            "  2    bad usage: no SQL, an unreadable or empty --file or --param-file,\n       ? placeholders and values that do not match, an unknown --id, an\n       --output-location that is not s3://, Athena refused the request (an\n       unknown workgroup, a statement it cannot parse), an unknown\n       profile, no credentials or credentials AWS refused",
             "  130  stopped by Ctrl-C: every query this run started was stopped",
         ],
     )
@@ -337,12 +340,14 @@ pub fn gaps() -> String {
             ("gaps sales orders --every hour", "hours without a partition"),
             ("gaps sales orders --every day --since 2024-01-01 --fail-if-any", "an audit for CI"),
             ("gaps sales --all-tables --fail-if-any", "each table by its own keys: hours or days"),
+            ("gaps sales trades --rows --time-column ts --group-by symbol --every hour --output-location s3://athena-results/", "hours a symbol has no rows"),
         ],
         &[
             "  0    done (with --fail-if-any: no gaps)",
-            "  1    AWS failed, or a table of several failed",
-            "  2    bad usage or bad input: an unknown database or table, keys that\n       do not name a time, a bad --since, --until or --value-format, an\n       unknown profile, no credentials or credentials AWS refused",
-            "  3    --fail-if-any: slots without a partition were found",
+            "  1    AWS failed, a table of several failed, or (--rows) the count\n       query failed, was cancelled or timed out",
+            "  2    bad usage or bad input: an unknown database, table or column, keys\n       that do not name a time, a bad --since, --until or --value-format,\n       Athena options without --rows, an unknown profile, no credentials\n       or credentials AWS refused",
+            "  3    --fail-if-any: slots without a partition (with --rows: groups and\n       slots with too few rows) were found",
+            "  130  stopped by Ctrl-C (--rows: the count query was stopped)",
         ],
     )
 }

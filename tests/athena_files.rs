@@ -204,7 +204,7 @@ fn a_missing_result_file_falls_back_too() {
     assert_eq!(rows_of(&run).len(), 1500);
     assert!(
         run.stderr
-            .contains("note: cannot read the result file s3://no-such-bucket/"),
+            .contains("note: cannot read the result file s3://no-such-bucket/q/"),
         "{}",
         run.stderr
     );

@@ -11,6 +11,7 @@ mod events;
 mod faults;
 mod front;
 mod gaps;
+mod gaps_rows;
 mod harness;
 mod inventory;
 mod kinds;

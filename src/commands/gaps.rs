@@ -31,6 +31,13 @@ use crate::{Command, EXIT_FOUND, EXIT_OK};
 /// with no data at all in one listing). Never
 /// writes; the text ends with the command that repairs what can be
 /// repaired.
+///
+/// With --rows: gaps in the rows. One Athena query counts the rows per
+/// --group-by group and slot of --time-column in the window (the time
+/// partition keys also narrow the scan to the window's partitions), and
+/// every (group, slot) with fewer than --min-rows rows is listed, with
+/// whether its slot has a partition: the text ends with the partition
+/// repair, or says the data is missing upstream.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "gaps", version, override_usage = crate::args::tables_usage("gaps"), after_help = crate::help::gaps())]
 pub struct GapsArgs {

@@ -148,25 +148,7 @@ pub async fn plan_rows(
         .as_ref()
         .map(|k| partition_filter(&names, &args.prefix, k, every, since, until));
     let sql = count.sql(&table, filter.as_deref());
-    let verbose = args.run.verbose > 0 && !args.run.quiet;
-    if verbose {
-        eprintln!("{}: counting rows:\n{sql}", table.qualified_name());
-    }
-    session.progress.step("counting rows with Athena");
-    let planned = Planned {
-        sql: sql.clone(),
-        parameters: Vec::new(),
-    };
-    let context = args.athena.context(Some(table.database.clone()));
-    let (status, rows, via) =
-        run_and_read(&session.aws, &planned, &context, args.athena.timeout).await?;
-    if verbose {
-        eprintln!(
-            "query {}: {}",
-            status.id,
-            cost_line(&status, rows.len() as u64, via)
-        );
-    }
+    let (status, rows) = run_count(args, &table, &sql, session).await?;
     let min_rows = u64::from(args.min_rows.unwrap_or(1));
     let found = find_row_gaps(&count, &rows, min_rows)?;
     let partitions = match &keys {
@@ -182,6 +164,36 @@ pub async fn plan_rows(
         found,
         partitions,
     })
+}
+
+/// Runs the count query (its SQL and cost line under `-v`) and reads its
+/// rows.
+async fn run_count(
+    args: &GapsArgs,
+    table: &Table,
+    sql: &str,
+    session: &Session,
+) -> anyhow::Result<(QueryStatus, Vec<glutil::model::athena::ResultRow>)> {
+    let verbose = args.run.verbose > 0 && !args.run.quiet;
+    if verbose {
+        eprintln!("{}: counting rows:\n{sql}", table.qualified_name());
+    }
+    session.progress.step("counting rows with Athena");
+    let planned = Planned {
+        sql: sql.to_string(),
+        parameters: Vec::new(),
+    };
+    let context = args.athena.context(Some(table.database.clone()));
+    let (status, rows, via) =
+        run_and_read(&session.aws, &planned, &context, args.athena.timeout).await?;
+    if verbose {
+        eprintln!(
+            "query {}: {}",
+            status.id,
+            cost_line(&status, rows.len() as u64, via)
+        );
+    }
+    Ok((status, rows))
 }
 
 /// For each gap: whether its slot has a partition, and, when not, whether
@@ -278,24 +290,34 @@ impl RowsFound {
         if self.found.gaps.is_empty() {
             return None;
         }
-        let repairable = self.partitions.iter().any(|(p, d)| *p == Some(false) && *d);
-        Some(if repairable {
-            let mut words = vec![
-                "partitioner".to_string(),
-                shell_word(&self.table.database),
-                shell_word(&self.table.name),
-            ];
-            for value in &args.prefix {
-                words.push("--prefix".to_string());
-                words.push(shell_word(value));
-            }
-            format!(
-                "repair: {}   (adds the partitions whose data is in S3; try --dry-run first, then run gaps --rows again)",
-                words.join(" ")
-            )
+        let repairable = self
+            .partitions
+            .iter()
+            .filter(|(p, d)| *p == Some(false) && *d)
+            .count();
+        let upstream = self.found.gaps.len() - repairable;
+        if repairable == 0 {
+            return Some("data missing upstream: the slots have their partitions (or no data in S3); look at what writes the table".to_string());
+        }
+        let mut words = vec![
+            "partitioner".to_string(),
+            shell_word(&self.table.database),
+            shell_word(&self.table.name),
+        ];
+        for value in &args.prefix {
+            words.push("--prefix".to_string());
+            words.push(shell_word(value));
+        }
+        let rest = if upstream > 0 {
+            format!("; the other {upstream} are data missing upstream")
         } else {
-            "data missing upstream: the slots have their partitions (or no data in S3); look at what writes the table".to_string()
-        })
+            String::new()
+        };
+        Some(format!(
+            "repair: {}   (adds the partitions of {repairable} gap{} whose data is in S3; try --dry-run first, then gaps --rows again){rest}",
+            words.join(" "),
+            if repairable == 1 { "" } else { "s" }
+        ))
     }
 
     fn group_text(&self, group: &[Option<String>]) -> String {
@@ -364,7 +386,22 @@ impl RowsFound {
                 )
             })
             .collect();
+        // -v: the count query's result, as read.
+        let planned = self
+            .found
+            .counts
+            .iter()
+            .map(|c| {
+                format!(
+                    "count {}  {}  {}",
+                    self.group_text(&c.group),
+                    slot_text(c.slot, every),
+                    c.rows
+                )
+            })
+            .collect();
         Text {
+            planned,
             always: lines,
             title: format!(
                 "gaps {} rows{by} every {unit}, fewer than {} row{}, {} .. {} UTC",
@@ -402,7 +439,7 @@ impl RowsFound {
                 slot: slot_rfc3339(gap.slot),
                 rows: gap.rows,
                 partition: *partition,
-                has_data: partition.map(|p| !p && *data),
+                has_data: (*partition == Some(false)).then_some(*data),
             })
             .collect();
         RowsBody {

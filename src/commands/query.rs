@@ -27,8 +27,10 @@ use crate::{Command, EXIT_FAILURE, EXIT_OK};
 /// Runs Athena queries and prints their results.
 ///
 /// Starts each statement, waits for it (polls back off from about 200 ms
-/// to about 5 s), and prints every page of its results as it arrives: the
-/// header row Athena sends for a SELECT is not data, a cell without a
+/// to about 5 s), and prints its results as they arrive (a result larger
+/// than one page streams from Athena's CSV result file in S3, see --via;
+/// `?` placeholders take --param values): the header row Athena sends for
+/// a SELECT is not data, a cell without a
 /// value is NULL (never the empty string), JSON values are typed by column
 /// type, DESCRIBE becomes name, type, comment and partition_key, and SHOW
 /// PARTITIONS one column per key. A stats line per statement (state, data

@@ -186,6 +186,11 @@ fn to_status(id: &str, execution: QueryExecution) -> Result<QueryStatus> {
         bytes_scanned: non_negative(statistics.data_scanned_in_bytes),
         engine_ms: non_negative(statistics.engine_execution_time_in_millis),
         queue_ms: non_negative(statistics.query_queue_time_in_millis),
+        client_side_encrypted: execution
+            .result_configuration
+            .as_ref()
+            .and_then(|c| c.encryption_configuration.as_ref())
+            .is_some_and(|e| e.encryption_option.as_str() == "CSE_KMS"),
         output_location: execution
             .result_configuration
             .and_then(|c| c.output_location),

@@ -261,6 +261,9 @@ pub struct QueryStatus {
     /// The literals its `?` placeholders were bound to
     /// (`ExecutionParameters`).
     pub parameters: Vec<String>,
+    /// The result file is encrypted on the client side (`CSE_KMS`): its
+    /// bytes are not CSV, so results come through GetQueryResults.
+    pub client_side_encrypted: bool,
 }
 
 /// One column of a result set, from `ColumnInfo`.

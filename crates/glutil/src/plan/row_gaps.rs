@@ -289,6 +289,9 @@ pub struct RowGaps {
     /// Every (group, slot) with fewer than the minimum, by group then
     /// slot.
     pub gaps: Vec<RowGap>,
+    /// The counts read, in the window: (group, slot, rows), by group then
+    /// slot.
+    pub counts: Vec<RowGap>,
 }
 
 /// Reads the count rows (the group values, the slot, the count) and finds
@@ -344,16 +347,28 @@ pub fn find_row_gaps(count: &RowCount, result: &[ResultRow], min_rows: u64) -> R
             }
         }
     }
+    let counted = counts
+        .iter()
+        .flat_map(|(group, slots)| {
+            slots.iter().map(|(&slot, &rows)| RowGap {
+                group: group.clone(),
+                slot,
+                rows,
+            })
+        })
+        .collect();
     Ok(RowGaps {
         groups: counts.into_keys().collect(),
         rows: total,
         gaps,
+        counts: counted,
     })
 }
 
 /// A slot from Athena's timestamp text (`2024-02-29 05:00:00.000`).
 fn read_slot(text: &str, every: Every) -> Option<Slot> {
     let whole = text.split('.').next()?.trim();
+    let whole = whole.strip_suffix("UTC").unwrap_or(whole).trim();
     parse_bound(whole, every, 0).ok()
 }
 
@@ -461,6 +476,15 @@ mod tests {
             ]
         );
         assert_eq!(found.rows, 15);
+        assert_eq!(found.counts.len(), 4, "the counts as read");
+        assert_eq!(
+            read_slot("2024-01-01 01:00:00.000 UTC", Every::Hour),
+            Some(hour("2024-01-01T01"))
+        );
+        assert_eq!(
+            read_slot("2024-01-01", Every::Day),
+            Some(hour("2024-01-01T00"))
+        );
         assert_eq!(found.groups.len(), 2);
     }
 

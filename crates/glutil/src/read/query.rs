@@ -141,6 +141,7 @@ impl Results {
         let output = status
             .output_location
             .as_deref()
+            .filter(|_| !status.client_side_encrypted)
             .and_then(|location| result_object(location, &status.id));
         Self {
             athena: athena.clone(),
@@ -225,7 +226,7 @@ impl Results {
                 self.id
             ),
             None => format!(
-                "query {} has no result file in S3: reading it through GetQueryResults",
+                "query {} has no result file to read (none in S3, or encrypted on the client side): reading it through GetQueryResults",
                 self.id
             ),
         }
@@ -266,7 +267,7 @@ impl Results {
                 Ok(())
             }
             Err(err) if self.via == Via::Auto => {
-                self.fall_back(&bucket, &key, &err, 0);
+                self.fall_back(&err, 0);
                 Ok(())
             }
             Err(err) => Err(err),
@@ -274,10 +275,18 @@ impl Results {
     }
 
     /// Leaves the file for GetQueryResults pages, saying why once.
-    fn fall_back(&mut self, bucket: &str, key: &str, err: &crate::error::Error, skip: u64) {
+    fn fall_back(&mut self, err: &crate::error::Error, skip: u64) {
+        let reason = crate::error::full_message(err);
+        let (bucket, key) = self.output.clone().unwrap_or_default();
+        let object = format!("s3://{bucket}/{key}");
+        // Named once: most S3 errors name the object already.
+        let file = if reason.contains(&object) {
+            String::new()
+        } else {
+            format!(" {object}")
+        };
         self.notes.push(format!(
-            "cannot read the result file s3://{bucket}/{key} ({}); reading the rest through GetQueryResults",
-            crate::error::full_message(err)
+            "cannot read the result file{file} ({reason}); reading the rest through GetQueryResults"
         ));
         self.source = Source::Pages { skip };
     }
@@ -371,12 +380,11 @@ impl Results {
             self.finished = true;
             return Err(err);
         }
-        let (bucket, key) = self.output.clone().unwrap_or_default();
         let read_from_file = self.returned + rows.len() as u64 - self.from_pages;
         if let Some(left) = self.left.as_mut() {
             *left -= rows.len() as u64;
         }
-        self.fall_back(&bucket, &key, &err, read_from_file);
+        self.fall_back(&err, read_from_file);
         if rows.is_empty() {
             return self.next_page().await;
         }
@@ -676,6 +684,7 @@ mod tests {
             queue_ms: 0,
             output_location: None,
             parameters: Vec::new(),
+            client_side_encrypted: false,
         }
     }
 
