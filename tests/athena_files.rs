@@ -424,3 +424,38 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn via_file_reads_as_text_when_getqueryresults_is_refused() {
+    let lab = lab_with(json!([hard_result(1500)]));
+    lab.call(
+        "/_lab/rules",
+        Some(&json!([{"op": "AmazonAthena:GetQueryResults", "error":
+            {"status": 400, "code": "AccessDeniedException", "message": "not authorized to GetQueryResults"}}])),
+    );
+    let run = query(
+        &lab,
+        &["SELECT * FROM t", "--output", "json", "--via", "file"],
+    );
+    let rows = rows_of(&run);
+    assert_eq!(rows.len(), 1500);
+    assert_eq!(
+        rows[1],
+        json!({"n": "1", "text": "a,b", "other": "é日本"}),
+        "named by the header, typed as text"
+    );
+    assert!(
+        run.stderr.contains("GetQueryResults was refused"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["columns"][0]["type"], "varchar");
+    // Without --via file, a refused GetQueryResults is the error it is.
+    let run = query(&lab, &["SELECT * FROM t"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AccessDeniedException"),
+        "{}",
+        run.stderr
+    );
+}

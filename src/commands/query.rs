@@ -118,7 +118,8 @@ pub struct AthenaArgs {
     /// CSV result file in S3 (falling back to GetQueryResults, with a
     /// note, when the file cannot be read); `results` pages GetQueryResults
     /// only; `file` reads every row from the file (GetQueryResults once,
-    /// for the column types) and fails when it cannot.
+    /// for the column types: when IAM refuses it, every value is text) and
+    /// fails when it cannot.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = ViaArg::Auto, help_heading = "Athena")]
     pub via: ViaArg,
 }

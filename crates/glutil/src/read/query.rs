@@ -194,10 +194,17 @@ impl Results {
         } else {
             self.left.map_or(MAX_PAGE_ROWS as u64, |left| left + skip)
         };
-        let page = self
+        let answer = self
             .athena
             .page(&self.id, None, wanted.min(MAX_PAGE_ROWS as u64) as i32)
-            .await?;
+            .await;
+        let page = match answer {
+            Ok(page) => page,
+            Err(err) if file_only && is_denied(&err) => {
+                return self.file_without_types(&err, skip).await;
+            }
+            Err(err) => return Err(err),
+        };
         self.started = true;
         self.columns = page.columns;
         self.token = page.next_token;
@@ -217,6 +224,52 @@ impl Results {
             self.notes.push(self.not_a_csv_note());
         }
         Ok(rows)
+    }
+
+    /// `--via file` for a caller that may not call GetQueryResults: the
+    /// columns are named by the file's header and every value is text.
+    async fn file_without_types(
+        &mut self,
+        err: &crate::error::Error,
+        skip: u64,
+    ) -> Result<Vec<ResultRow>> {
+        self.notes.push(format!(
+            "GetQueryResults was refused ({}): the column types are unknown, so every value is read from the result file as text",
+            crate::error::full_message(err)
+        ));
+        self.started = true;
+        self.open_file(skip).await?;
+        let header = self.header;
+        if let Source::File {
+            reader,
+            csv,
+            pending,
+            eof,
+            ..
+        } = &mut self.source
+        {
+            while pending.is_empty() && !*eof {
+                fill(reader, csv, pending, eof).await?;
+            }
+            let names: Vec<String> = match pending.front() {
+                Some(first) if header => first
+                    .iter()
+                    .map(|c| c.clone().unwrap_or_default())
+                    .collect(),
+                Some(first) => (0..first.len()).map(|i| format!("_col{i}")).collect(),
+                None => Vec::new(),
+            };
+            self.columns = names
+                .into_iter()
+                .map(|name| ResultColumn {
+                    name,
+                    type_name: "varchar".to_string(),
+                    precision: None,
+                    scale: None,
+                })
+                .collect();
+        }
+        Ok(Vec::new())
     }
 
     fn not_a_csv_note(&self) -> String {
@@ -477,6 +530,12 @@ pub struct ReadVia {
     pub gets: u32,
     /// Bytes of it received.
     pub bytes: u64,
+}
+
+/// True when IAM (or a policy) refused the request.
+fn is_denied(err: &crate::error::Error) -> bool {
+    err.failure()
+        .is_some_and(|f| f.kind == FailureKind::AccessDenied)
 }
 
 /// Rows returned at once from the file.
