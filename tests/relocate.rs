@@ -76,6 +76,20 @@ async fn two_tables_move_and_the_rest_stays_and_restore_puts_them_back() {
         before[1],
         "nothing written"
     );
+    // --verify towards a bucket that does not exist names --to.
+    let nowhere = format!("s3://{new}-missing/lake/");
+    let r = run(
+        RELOCATE,
+        &[&db, &b, "--from", &from, "--to", &nowhere, "--verify"],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "--to {nowhere}: bucket `{new}-missing` does not exist"
+        )),
+        "{}",
+        r.stderr
+    );
 
     let dry = run(
         RELOCATE,

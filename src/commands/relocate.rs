@@ -95,7 +95,16 @@ impl OnTable<'_, Relocate> {
             page_size: None,
         };
         let bucket = session.aws.bucket(moved.location.bucket());
-        let found = discover(&bucket, &moved, &walk, &session.progress).await?;
+        let found = match discover(&bucket, &moved, &walk, &session.progress).await {
+            Err(glutil::Error::BucketNotFound { bucket, .. }) => {
+                return Err(glutil::Error::InvalidInput(format!(
+                    "--to {}: bucket `{bucket}` does not exist, so --verify finds no copy there; nothing was changed",
+                    self.to
+                ))
+                .into());
+            }
+            found => found?,
+        };
         let with_data: HashSet<String> = found
             .partitions
             .iter()
