@@ -67,6 +67,9 @@ fn lab() -> Lab {
             {"op": "partitions", "database": "db", "table": "ticks", "partition_inputs": ticks},
             {"op": "table", "database": "db", "table_input": {"Name": "flat",
                 "StorageDescriptor": storage("s3://data/flat/"), "TableType": "EXTERNAL_TABLE"}},
+            {"op": "table", "database": "db", "table_input": {"Name": "ice",
+                "StorageDescriptor": storage("s3://data/ice/"), "TableType": "EXTERNAL_TABLE",
+                "Parameters": {"table_type": "ICEBERG", "metadata_location": "s3://data/ice/metadata/00001.metadata.json"}}},
         ])),
     );
     lab
@@ -396,4 +399,53 @@ fn a_timeout_stops_the_count_query() {
     );
     let stops = lab.call("/_lab/stats", None)["counts"]["AmazonAthena:StopQueryExecution"].as_u64();
     assert_eq!(stops, Some(1));
+}
+
+#[test]
+fn an_iceberg_table_has_its_rows_counted_without_partition_checks() {
+    let lab = lab();
+    lab.call(
+        "/_lab/athena/results",
+        Some(&json!({"results": [{"columns": [["symbol", "varchar"], ["slot", "timestamp"], ["row_count", "bigint"]],
+            "rows": [["AAPL", "2024-05-01 00:00:00.000", "9"], ["AAPL", "2024-05-03 00:00:00.000", "9"]]}]})),
+    );
+    let run = gaps(
+        &lab,
+        &[
+            "db",
+            "ice",
+            "--rows",
+            "--time-column",
+            "ts",
+            "--group-by",
+            "symbol",
+            "--every",
+            "day",
+            "--since",
+            "2024-05-01",
+            "--until",
+            "2024-05-03",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["gaps"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["gaps"][0]["slot"], "2024-05-02T00:00:00Z");
+    assert_eq!(
+        doc["gaps"][0]["partition"],
+        Value::Null,
+        "Iceberg partitions are not Glue's"
+    );
+    assert!(
+        doc["next"]
+            .as_str()
+            .unwrap()
+            .starts_with("data missing upstream"),
+        "{doc}"
+    );
+    // Partition gaps still refuse it: it has no Glue partitions.
+    let run = run_at(&lab.endpoint, GAPS, &["db", "ice"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
 }

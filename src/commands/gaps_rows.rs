@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use glutil::aws::glue::usable_table;
 use glutil::aws::Detail;
 use glutil::model::athena::{estimated_cost_usd, QueryStatus};
 use glutil::model::partition::stored_s3_location;
@@ -98,19 +99,57 @@ fn window(
     Ok((since, until))
 }
 
+/// The table to count rows of. Any table Athena can query will do: a
+/// view, an Iceberg, Delta or Hudi table has its rows counted with no
+/// partition checks (its partitions are not in Glue), and so has a table
+/// with partition projection (Athena ignores the Glue partitions).
+async fn row_table(session: &Session, id: &TableArgs) -> anyhow::Result<(Table, bool)> {
+    let image = session
+        .catalog
+        .table_definition(&id.database, &id.table)
+        .await?
+        .ok_or_else(|| glutil::Error::TableNotFound {
+            database: id.database.clone(),
+            table: id.table.clone(),
+        })?;
+    let bare = Table {
+        database: id.database.clone(),
+        name: image.name.clone(),
+        location: S3Location::new(String::new(), ""),
+        partition_keys: image
+            .partition_keys
+            .iter()
+            .flatten()
+            .map(|k| glutil::model::PartitionKey {
+                name: k.name.clone(),
+                type_name: k.type_name.clone().unwrap_or_else(|| "string".to_string()),
+            })
+            .collect(),
+        storage_descriptor: image.storage_descriptor.clone().unwrap_or_default(),
+        projected: false,
+    };
+    Ok(match usable_table(&id.database, image) {
+        Ok(table) => {
+            let checked = !table.projected;
+            (table, checked)
+        }
+        Err(_) => (bare, false),
+    })
+}
+
 /// Counts the rows, finds the gaps, and checks their slots' partitions.
 pub async fn plan_rows(
     args: &GapsArgs,
     id: &TableArgs,
     session: &Session,
 ) -> anyhow::Result<RowsFound> {
-    let table = session.catalog.table(&id.database, &id.table).await?;
+    let (table, in_glue) = row_table(session, id).await?;
     let time_column = args.time_column.clone().unwrap_or_default();
     let time_type = column_type(&table, &time_column, "--time-column")?;
     for group in &args.group_by {
         column_type(&table, group, "--group-by")?;
     }
-    let partitions = if table.partition_keys.is_empty() {
+    let partitions = if table.partition_keys.is_empty() || !in_glue {
         Vec::new()
     } else {
         session.progress.step("reading the catalog's partitions");
@@ -124,7 +163,11 @@ pub async fn plan_rows(
         .filter(|p| p.values.starts_with(&args.prefix))
         .collect();
     let values: Vec<&[String]> = branch.iter().map(|p| p.values.as_slice()).collect();
-    let keys = time_keys(args, &table, &values)?;
+    let keys = if in_glue {
+        time_keys(args, &table, &values)?
+    } else {
+        None
+    };
     let every = match (args.every, &keys) {
         (Some(every), _) => every.every(),
         (None, Some(keys)) if keys.hourly() => Every::Hour,

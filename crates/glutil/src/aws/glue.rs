@@ -482,7 +482,10 @@ impl Catalog {
 
 /// A table from its definition, checked for what the partition commands
 /// need: a storage descriptor with an S3 location.
-fn usable_table(database: &str, table: TableImage) -> Result<Table> {
+/// A table as the partition commands use it, from its Glue definition: an
+/// error names why it cannot be (a view, an Iceberg table, no S3
+/// location, ...).
+pub fn usable_table(database: &str, table: TableImage) -> Result<Table> {
     let qualified = format!("{database}.{}", table.name);
     let unusable = |problem: &str| Error::UnusableTable {
         table: qualified.clone(),
