@@ -113,8 +113,10 @@ pub struct AthenaArgs {
     /// it].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Athena")]
     pub timeout: Option<Duration>,
-    /// How results are read: `auto` takes the first page from
-    /// GetQueryResults and, when there is more, streams the rest from the
+    /// How results are read: `auto`, `results` (GetQueryResults only) or
+    /// `file` (the CSV result file only).
+    ///
+    /// `auto` takes the first page from GetQueryResults and, when there is more, streams the rest from the
     /// CSV result file in S3 (falling back to GetQueryResults, with a
     /// note, when the file cannot be read); `results` pages GetQueryResults
     /// only; `file` reads every row from the file (GetQueryResults once,
