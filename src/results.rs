@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use glutil::model::athena::{csv_field, ResultColumn, ResultRow, ValueKind};
+#[cfg(test)]
+use glutil::model::athena::ResultRow;
+use glutil::model::athena::{csv_field, Cells, ResultColumn, RowBatch, ValueKind};
 #[cfg(test)]
 use serde_json::Value;
 
@@ -148,33 +150,33 @@ impl<W: Write> Printer<W> {
 
     /// Writes rows of the current statement (typed as the columns given
     /// to [`Printer::begin`]).
-    pub fn rows(&mut self, _columns: &[ResultColumn], rows: &[ResultRow]) -> io::Result<()> {
+    pub fn rows(&mut self, _columns: &[ResultColumn], rows: &RowBatch) -> io::Result<()> {
         match self.format {
             ResultFormat::Table => {
-                for row in rows {
+                for row in rows.iter() {
                     for (width, cell) in self.widths.iter_mut().zip(row) {
-                        *width = (*width).max(table_cell(cell.as_deref()).chars().count());
+                        *width = (*width).max(table_cell(cell).chars().count());
                     }
                 }
                 self.table_header()?;
-                for row in rows {
-                    let cells: Vec<Option<&str>> = row.iter().map(|c| c.as_deref()).collect();
+                for row in rows.iter() {
+                    let cells: Vec<Option<&str>> = row.collect();
                     self.table_line(&cells)?;
                 }
             }
             ResultFormat::Csv => {
-                for row in rows {
-                    for (i, cell) in row.iter().enumerate() {
+                for row in rows.iter() {
+                    for (i, cell) in row.enumerate() {
                         if i > 0 {
                             self.out.write_all(b",")?;
                         }
-                        write_csv_cell(&mut self.out, cell.as_deref())?;
+                        write_csv_cell(&mut self.out, cell)?;
                     }
                     self.out.write_all(b"\n")?;
                 }
             }
             ResultFormat::Json | ResultFormat::Jsonl => {
-                for row in rows {
+                for row in rows.iter() {
                     match self.format {
                         ResultFormat::Jsonl => {}
                         _ if self.rows_in_statement == 0 => self.out.write_all(b"\n")?,
@@ -327,10 +329,10 @@ fn json_key(name: &str) -> String {
 fn write_row_object<W: Write>(
     out: &mut W,
     keys: &[(String, ValueKind)],
-    row: &ResultRow,
+    row: Cells<'_>,
 ) -> io::Result<()> {
     out.write_all(b"{")?;
-    for (i, cell) in row.iter().enumerate() {
+    for (i, cell) in row.enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
@@ -344,7 +346,7 @@ fn write_row_object<W: Write>(
                 ValueKind::Text
             }
         };
-        write_json_cell(out, kind, cell.as_deref())?;
+        write_json_cell(out, kind, cell)?;
     }
     out.write_all(b"}")
 }
@@ -467,8 +469,12 @@ mod tests {
             statement_type: Some("DML"),
         };
         printer.begin(&heading, &columns()).unwrap();
-        printer.rows(&columns(), &rows()[..2]).unwrap();
-        printer.rows(&columns(), &rows()[2..]).unwrap();
+        printer
+            .rows(&columns(), &RowBatch::from_rows(&rows()[..2]))
+            .unwrap();
+        printer
+            .rows(&columns(), &RowBatch::from_rows(&rows()[2..]))
+            .unwrap();
         printer
             .end(false, Some(json!({"data_scanned_bytes": 0}).to_string()))
             .unwrap();

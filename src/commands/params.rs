@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use clap::{Arg, ArgAction, ArgMatches};
+use glutil::model::athena::RowBatch;
 use glutil::model::csv::CsvReader;
 use glutil::model::sql::{count_placeholders, string_literal};
 
@@ -214,12 +215,13 @@ pub fn read_param_file(path: &Path) -> Result<Vec<Vec<String>>, String> {
             .map_err(|e| format!("--param-file `{}` cannot be read: {e}", path.display()))?
     };
     let mut reader = CsvReader::new();
-    let mut rows = Vec::new();
+    let mut rows = RowBatch::new();
     reader.feed(&bytes, &mut rows);
     reader
         .finish(&mut rows)
         .map_err(|e| format!("--param-file `{}`: {e}", path.display()))?;
     Ok(rows
+        .to_rows()
         .into_iter()
         .filter(|row| !matches!(row.as_slice(), [None]))
         .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())

@@ -11,7 +11,7 @@ use glutil::aws::s3::S3Clients;
 use glutil::aws::{Athena, Aws, QueryContext};
 use glutil::model::athena::{
     estimated_cost_usd, parse_describe, parse_partition_row, QueryState, QueryStatus, ResultColumn,
-    ResultRow, ResultShape,
+    ResultRow, ResultShape, RowBatch,
 };
 use glutil::model::sql::{split_statements, without_leading_comments};
 use glutil::read::query::{wait, ReadVia, Results, Via, Waited};
@@ -518,7 +518,7 @@ pub(crate) async fn run_and_read(
     let mut results = Results::reading(&athena, Some(aws.s3()), &status, None, Via::Auto);
     let mut rows = Vec::new();
     while let Some(page) = next_rows(&mut results).await? {
-        rows.extend(page);
+        rows.extend(page.to_rows());
     }
     let via = results.read_via();
     Ok((status, rows, via))
@@ -595,11 +595,11 @@ async fn print_results<W: Write>(
     if shape != ResultShape::Rows {
         let mut rows = Vec::new();
         while let Some(page) = next_rows(&mut results).await? {
-            rows.extend(page);
+            rows.extend(page.to_rows());
         }
         let (columns, rows) = reshape(shape, &rows);
         printer.begin(heading, &columns)?;
-        printer.rows(&columns, &rows)?;
+        printer.rows(&columns, &RowBatch::from_rows(&rows))?;
         let via = results.read_via();
         printer.end(results.truncated(), Some(stats_json(status, &via)))?;
         let shown = rows.len() as u64;
@@ -636,7 +636,7 @@ async fn print_results<W: Write>(
 
 /// The next rows of a result; what the reader has to say (a result file
 /// it could not read) goes to stderr as it happens.
-async fn next_rows(results: &mut Results) -> anyhow::Result<Option<Vec<ResultRow>>> {
+async fn next_rows(results: &mut Results) -> anyhow::Result<Option<RowBatch>> {
     let rows = results.next_rows().await;
     for note in results.take_notes() {
         eprintln!("note: {note}");

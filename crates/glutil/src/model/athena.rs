@@ -285,6 +285,157 @@ pub struct ResultColumn {
 /// A row of cells; `None` is NULL.
 pub type ResultRow = Vec<Option<String>>;
 
+/// Rows whose cells share one text buffer: a million rows are a handful
+/// of allocations, not one per cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowBatch {
+    text: String,
+    /// Per cell: where its text ends in `text`, and whether it is NULL.
+    cells: Vec<(usize, bool)>,
+    /// Per row: where its cells end in `cells`.
+    rows: Vec<usize>,
+}
+
+impl RowBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A batch holding these rows.
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a ResultRow>) -> Self {
+        let mut batch = Self::new();
+        for row in rows {
+            for cell in row {
+                batch.push_cell(cell.as_deref());
+            }
+            batch.end_row();
+        }
+        batch
+    }
+
+    /// Rows in the batch.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when it holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds a cell to the row being built (`None` is NULL).
+    pub fn push_cell(&mut self, cell: Option<&str>) {
+        if let Some(text) = cell {
+            self.text.push_str(text);
+        }
+        self.cells.push((self.text.len(), cell.is_none()));
+    }
+
+    /// Ends the row being built.
+    pub fn end_row(&mut self) {
+        self.rows.push(self.cells.len());
+    }
+
+    /// The `index`th row's cells.
+    pub fn row(&self, index: usize) -> Cells<'_> {
+        let first = index.checked_sub(1).map_or(0, |i| self.rows[i]);
+        let start = first.checked_sub(1).map_or(0, |c| self.cells[c].0);
+        Cells {
+            batch: self,
+            next: first,
+            end: self.rows[index],
+            at: start,
+        }
+    }
+
+    /// Every row, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Cells<'_>> + '_ {
+        (0..self.len()).map(|i| self.row(i))
+    }
+
+    /// Keeps the first `n` rows.
+    pub fn truncate(&mut self, n: usize) {
+        if n >= self.len() {
+            return;
+        }
+        let cells = n.checked_sub(1).map_or(0, |i| self.rows[i]);
+        let text = cells.checked_sub(1).map_or(0, |c| self.cells[c].0);
+        self.rows.truncate(n);
+        self.cells.truncate(cells);
+        self.text.truncate(text);
+    }
+
+    /// Drops the first `n` rows.
+    pub fn skip(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        if n >= self.len() {
+            *self = Self::new();
+            return;
+        }
+        let cells = self.rows[n - 1];
+        let text = cells.checked_sub(1).map_or(0, |c| self.cells[c].0);
+        self.text.drain(..text);
+        self.cells.drain(..cells);
+        for cell in &mut self.cells {
+            cell.0 -= text;
+        }
+        self.rows.drain(..n);
+        for row in &mut self.rows {
+            *row -= cells;
+        }
+    }
+
+    /// Appends another batch's rows.
+    pub fn append(&mut self, other: &RowBatch) {
+        let (text, cells) = (self.text.len(), self.cells.len());
+        self.text.push_str(&other.text);
+        self.cells
+            .extend(other.cells.iter().map(|&(end, null)| (end + text, null)));
+        self.rows.extend(other.rows.iter().map(|end| end + cells));
+    }
+
+    /// The rows as owned cells.
+    pub fn to_rows(&self) -> Vec<ResultRow> {
+        self.iter()
+            .map(|row| row.map(|c| c.map(str::to_string)).collect())
+            .collect()
+    }
+}
+
+/// The cells of one row of a [`RowBatch`].
+#[derive(Debug, Clone)]
+pub struct Cells<'a> {
+    batch: &'a RowBatch,
+    next: usize,
+    end: usize,
+    at: usize,
+}
+
+impl Cells<'_> {
+    /// Cells in the row.
+    pub fn count(&self) -> usize {
+        self.end - self.next
+    }
+}
+
+impl<'a> Iterator for Cells<'a> {
+    type Item = Option<&'a str>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let (end, null) = self.batch.cells[self.next];
+        let text = &self.batch.text[self.at..end];
+        self.at = end;
+        self.next += 1;
+        Some((!null).then_some(text))
+    }
+}
+
 /// One page of GetQueryResults.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ResultPage {
@@ -367,6 +518,34 @@ impl ResultShape {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn owned(cells: &[Option<&str>]) -> ResultRow {
+        cells.iter().map(|c| c.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn a_batch_keeps_rows_null_and_empty_apart_through_skip_truncate_and_append() {
+        let rows = vec![
+            owned(&[Some("a"), None, Some("")]),
+            owned(&[Some("bé"), Some("c"), None]),
+            owned(&[None]),
+            owned(&[Some("d"), Some("e"), Some("f")]),
+        ];
+        let batch = RowBatch::from_rows(&rows);
+        assert_eq!(batch.len(), 4);
+        assert_eq!(batch.to_rows(), rows);
+        assert_eq!(batch.row(2).count(), 1);
+        let mut skipped = batch.clone();
+        skipped.skip(1);
+        assert_eq!(skipped.to_rows(), rows[1..]);
+        skipped.truncate(2);
+        assert_eq!(skipped.to_rows(), rows[1..3]);
+        let mut joined = RowBatch::from_rows(&rows[..1]);
+        joined.append(&skipped);
+        assert_eq!(joined.to_rows(), rows[..3]);
+        joined.skip(10);
+        assert!(joined.is_empty());
+    }
 
     #[test]
     fn cells_are_typed_by_their_column() {

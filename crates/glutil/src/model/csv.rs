@@ -9,7 +9,9 @@
 //! followed by a separator is kept as a character (writers that forget to
 //! double quotes, moto's among them, then still read as they meant).
 
+#[cfg(test)]
 use crate::model::athena::ResultRow;
+use crate::model::athena::RowBatch;
 
 /// Where the reader is within a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,9 +33,13 @@ enum State {
 #[derive(Debug)]
 pub struct CsvReader {
     state: State,
-    field: Vec<u8>,
+    /// The row being read: its bytes, and per cell where it ends there
+    /// and whether it is NULL (buffers kept from row to row).
+    text: Vec<u8>,
+    cells: Vec<(usize, bool)>,
+    /// Where the current field starts in `text`.
+    field_start: usize,
     quoted: bool,
-    row: ResultRow,
     /// Rows completed so far.
     rows: u64,
     /// Bytes fed so far.
@@ -51,9 +57,10 @@ impl CsvReader {
     pub fn new() -> Self {
         Self {
             state: State::FieldStart,
-            field: Vec::new(),
+            text: Vec::new(),
+            cells: Vec::new(),
+            field_start: 0,
             quoted: false,
-            row: Vec::new(),
             rows: 0,
             bytes: 0,
         }
@@ -70,7 +77,7 @@ impl CsvReader {
     }
 
     /// Reads a chunk; every row it completes is appended to `out`.
-    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<ResultRow>) {
+    pub fn feed(&mut self, chunk: &[u8], out: &mut RowBatch) {
         self.bytes += chunk.len() as u64;
         let mut i = 0;
         while i < chunk.len() {
@@ -82,7 +89,7 @@ impl CsvReader {
                         .iter()
                         .position(|&b| b == b'"')
                         .unwrap_or(chunk.len() - i);
-                    self.field.extend_from_slice(&chunk[i..i + run]);
+                    self.text.extend_from_slice(&chunk[i..i + run]);
                     i += run;
                     if i < chunk.len() {
                         self.state = State::QuoteInQuoted;
@@ -92,7 +99,7 @@ impl CsvReader {
                 }
                 State::QuoteInQuoted => match byte {
                     b'"' => {
-                        self.field.push(b'"');
+                        self.text.push(b'"');
                         self.state = State::Quoted;
                     }
                     b',' => self.end_field(),
@@ -102,7 +109,7 @@ impl CsvReader {
                         self.state = State::AfterCr;
                     }
                     other => {
-                        self.field.extend_from_slice(&[b'"', other]);
+                        self.text.extend_from_slice(&[b'"', other]);
                         self.state = State::Quoted;
                     }
                 },
@@ -121,7 +128,7 @@ impl CsvReader {
                             self.state = State::AfterCr;
                         }
                         other => {
-                            self.field.push(other);
+                            self.text.push(other);
                             self.state = State::Unquoted;
                         }
                     }
@@ -133,7 +140,7 @@ impl CsvReader {
                         self.end_row(out);
                         self.state = State::AfterCr;
                     }
-                    other => self.field.push(other),
+                    other => self.text.push(other),
                 },
             }
             i += 1;
@@ -142,13 +149,13 @@ impl CsvReader {
 
     /// Ends the file: a last row without a line break is appended to
     /// `out`. A quoted value still open is an error.
-    pub fn finish(&mut self, out: &mut Vec<ResultRow>) -> Result<(), String> {
+    pub fn finish(&mut self, out: &mut RowBatch) -> Result<(), String> {
         match self.state {
             State::Quoted => Err(format!(
                 "the file ends inside a quoted value (row {})",
                 self.rows + 1
             )),
-            State::FieldStart if self.row.is_empty() => Ok(()),
+            State::FieldStart if self.cells.is_empty() && self.text.is_empty() => Ok(()),
             State::AfterCr => Ok(()),
             _ => {
                 self.end_row(out);
@@ -158,19 +165,38 @@ impl CsvReader {
     }
 
     fn end_field(&mut self) {
-        // One allocation of the value's size; the field buffer is kept.
-        let value = (self.quoted || !self.field.is_empty())
-            .then(|| String::from_utf8_lossy(&self.field).into_owned());
-        self.field.clear();
-        self.row.push(value);
+        let null = !self.quoted && self.text.len() == self.field_start;
+        self.cells.push((self.text.len(), null));
+        self.field_start = self.text.len();
         self.quoted = false;
         self.state = State::FieldStart;
     }
 
-    fn end_row(&mut self, out: &mut Vec<ResultRow>) {
+    /// Copies the finished row into `out` (one copy of its bytes, checked
+    /// as UTF-8 once) and clears the row buffers, keeping their capacity.
+    fn end_row(&mut self, out: &mut RowBatch) {
         self.end_field();
-        let width = self.row.len();
-        out.push(std::mem::replace(&mut self.row, Vec::with_capacity(width)));
+        match std::str::from_utf8(&self.text) {
+            Ok(text) => {
+                let mut start = 0;
+                for &(end, null) in &self.cells {
+                    out.push_cell((!null).then(|| &text[start..end]));
+                    start = end;
+                }
+            }
+            Err(_) => {
+                let mut start = 0;
+                for &(end, null) in &self.cells {
+                    let cell = String::from_utf8_lossy(&self.text[start..end]);
+                    out.push_cell((!null).then_some(cell.as_ref()));
+                    start = end;
+                }
+            }
+        }
+        out.end_row();
+        self.text.clear();
+        self.cells.clear();
+        self.field_start = 0;
         self.rows += 1;
     }
 }
@@ -194,13 +220,13 @@ mod tests {
 
     fn read_in_chunks(bytes: &[u8], size: usize) -> Result<Vec<ResultRow>, String> {
         let mut reader = CsvReader::new();
-        let mut rows = Vec::new();
+        let mut rows = RowBatch::new();
         for chunk in bytes.chunks(size) {
             reader.feed(chunk, &mut rows);
         }
         reader.finish(&mut rows)?;
         assert_eq!(reader.rows_read(), rows.len() as u64);
-        Ok(rows)
+        Ok(rows.to_rows())
     }
 
     fn file(rows: &[ResultRow]) -> String {

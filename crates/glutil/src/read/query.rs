@@ -12,7 +12,7 @@ use crate::aws::failure::{AwsFailure, FailureKind};
 use crate::aws::s3::{ObjectReader, S3Clients};
 use crate::error::Result;
 use crate::model::athena::{
-    has_header_row, is_csv_result, poll_delay, result_object, QueryStatus, ResultColumn, ResultRow,
+    has_header_row, is_csv_result, poll_delay, result_object, QueryStatus, ResultColumn, RowBatch,
 };
 use crate::model::csv::CsvReader;
 
@@ -81,8 +81,8 @@ enum Source {
         reader: Box<ObjectReader>,
         csv: CsvReader,
         skip: u64,
-        /// Rows parsed past what was returned (a chunk holds many).
-        pending: std::collections::VecDeque<ResultRow>,
+        /// Rows parsed and not returned yet.
+        pending: RowBatch,
         eof: bool,
     },
 }
@@ -167,7 +167,7 @@ impl Results {
 
     /// The next rows, or `None` after the last (or `max_rows`). The
     /// columns are known after the first call.
-    pub async fn next_rows(&mut self) -> Result<Option<Vec<ResultRow>>> {
+    pub async fn next_rows(&mut self) -> Result<Option<RowBatch>> {
         if self.finished {
             return Ok(None);
         }
@@ -186,7 +186,7 @@ impl Results {
     /// The first GetQueryResults page: the columns, and the first rows
     /// (none when the file is to give them all). When more pages follow,
     /// the result file takes over where it may.
-    async fn first_page(&mut self) -> Result<Vec<ResultRow>> {
+    async fn first_page(&mut self) -> Result<RowBatch> {
         let file_only = self.via == Via::File && self.file_object().is_some();
         let skip = u64::from(self.header);
         let wanted = if file_only {
@@ -208,12 +208,11 @@ impl Results {
         self.started = true;
         self.columns = page.columns;
         self.token = page.next_token;
-        let mut rows: Vec<ResultRow> = page.rows.into_iter().skip(skip as usize).collect();
         if file_only {
-            rows.clear();
             self.open_file(skip).await?;
-            return Ok(rows);
+            return Ok(RowBatch::new());
         }
+        let mut rows = RowBatch::from_rows(page.rows.iter().skip(skip as usize));
         self.take_page_rows(&mut rows);
         self.from_pages = rows.len() as u64;
         self.returned = rows.len() as u64;
@@ -232,7 +231,7 @@ impl Results {
         &mut self,
         err: &crate::error::Error,
         skip: u64,
-    ) -> Result<Vec<ResultRow>> {
+    ) -> Result<RowBatch> {
         self.notes.push(format!(
             "GetQueryResults was refused ({}): the column types are unknown, so every value is read from the result file as text",
             crate::error::full_message(err)
@@ -251,12 +250,9 @@ impl Results {
             while pending.is_empty() && !*eof {
                 fill(reader, csv, pending, eof).await?;
             }
-            let names: Vec<String> = match pending.front() {
-                Some(first) if header => first
-                    .iter()
-                    .map(|c| c.clone().unwrap_or_default())
-                    .collect(),
-                Some(first) => (0..first.len()).map(|i| format!("_col{i}")).collect(),
+            let names: Vec<String> = match pending.iter().next() {
+                Some(first) if header => first.map(|c| c.unwrap_or_default().to_string()).collect(),
+                Some(first) => (0..first.count()).map(|i| format!("_col{i}")).collect(),
                 None => Vec::new(),
             };
             self.columns = names
@@ -269,7 +265,7 @@ impl Results {
                 })
                 .collect();
         }
-        Ok(Vec::new())
+        Ok(RowBatch::new())
     }
 
     fn not_a_csv_note(&self) -> String {
@@ -305,7 +301,7 @@ impl Results {
         match reader.next_chunk().await {
             Ok(first) => {
                 let mut csv = CsvReader::new();
-                let mut pending = Vec::new();
+                let mut pending = RowBatch::new();
                 let eof = first.is_none();
                 if let Some(chunk) = first {
                     csv.feed(&chunk, &mut pending);
@@ -314,7 +310,7 @@ impl Results {
                     reader: Box::new(reader),
                     csv,
                     skip,
-                    pending: pending.into(),
+                    pending,
                     eof,
                 };
                 Ok(())
@@ -344,10 +340,12 @@ impl Results {
         self.source = Source::Pages { skip };
     }
 
-    /// The next rows from the file: at least one, unless the file ended.
-    async fn next_from_file(&mut self) -> Result<Vec<ResultRow>> {
+    /// The next rows from the file: a batch of a few thousand, or what is
+    /// left at its end (`max_rows` applied: one more row, or the end, is
+    /// read to tell whether the limit cut anything).
+    async fn next_from_file(&mut self) -> Result<RowBatch> {
         let width = self.columns.len();
-        let mut rows = Vec::new();
+        let left = self.left.unwrap_or(u64::MAX);
         loop {
             let Source::File {
                 reader,
@@ -359,57 +357,45 @@ impl Results {
             else {
                 return self.next_page().await;
             };
-            while *skip > 0 && pending.pop_front().is_some() {
-                *skip -= 1;
-            }
-            let wanted = self.left.map_or(usize::MAX, |l| l as usize);
-            while rows.len() < wanted && rows.len() < FILE_BATCH_ROWS {
-                let Some(row) = pending.pop_front() else {
-                    break;
-                };
-                if width > 0 && row.len() != width {
-                    let line = csv.rows_read() - pending.len() as u64;
-                    let err = malformed(&self.output, line, row.len(), width);
+            let dropped = (*skip).min(pending.len() as u64);
+            pending.skip(dropped as usize);
+            *skip -= dropped;
+            let have = pending.len() as u64;
+            let enough = *eof || have > left || (have >= FILE_BATCH_ROWS && have < left);
+            if !enough {
+                if let Err(err) = fill(reader, csv, pending, eof).await {
+                    let rows = std::mem::take(pending);
                     return self.file_failed(err, rows).await;
                 }
-                rows.push(row);
+                continue;
             }
-            let have_more = !pending.is_empty();
-            if let Some(left) = self.left.as_mut() {
-                if rows.len() as u64 >= *left {
-                    // Exactly at the limit: one more row (or the end) says
-                    // whether anything was left unread.
-                    if !have_more && !*eof {
-                        if let Err(err) = fill(reader, csv, pending, eof).await {
-                            return self.file_failed(err, rows).await;
-                        }
-                        continue;
-                    }
-                    self.truncated = have_more;
-                    self.finished = true;
-                    *left -= rows.len() as u64;
-                    self.file_done();
-                    return Ok(rows);
+            let mut rows = std::mem::take(pending);
+            let at_end = *eof;
+            if width > 0 {
+                let bad = rows.iter().position(|r| r.count() != width);
+                if let Some(bad) = bad {
+                    let line = csv.rows_read() - (rows.len() - bad) as u64 + 1;
+                    let found = rows.row(bad).count();
+                    rows.truncate(bad);
+                    let err = malformed(&self.output, line, found, width);
+                    return self.file_failed(err, rows).await;
                 }
             }
-            if !rows.is_empty() && (have_more || rows.len() >= FILE_BATCH_ROWS || *eof) {
-                if let Some(left) = self.left.as_mut() {
-                    *left -= rows.len() as u64;
-                }
-                if *eof && !have_more {
-                    self.finished = true;
-                    self.file_done();
-                }
-                return Ok(rows);
-            }
-            if *eof {
+            if rows.len() as u64 > left {
+                rows.truncate(left as usize);
+                self.truncated = true;
                 self.finished = true;
+            } else if at_end {
+                self.finished = true;
+            }
+            if let Some(left) = self.left.as_mut() {
+                *left -= rows.len() as u64;
+                self.finished |= *left == 0;
+            }
+            if self.finished {
                 self.file_done();
-                return Ok(rows);
             }
-            if let Err(err) = fill(reader, csv, pending, eof).await {
-                return self.file_failed(err, rows).await;
-            }
+            return Ok(rows);
         }
     }
 
@@ -423,11 +409,7 @@ impl Results {
 
     /// The file broke off (or holds a row that is not the result's): in
     /// `auto`, pages give the rows not yet returned; otherwise an error.
-    async fn file_failed(
-        &mut self,
-        err: crate::error::Error,
-        rows: Vec<ResultRow>,
-    ) -> Result<Vec<ResultRow>> {
+    async fn file_failed(&mut self, err: crate::error::Error, rows: RowBatch) -> Result<RowBatch> {
         self.file_done();
         if self.via != Via::Auto {
             self.finished = true;
@@ -445,10 +427,10 @@ impl Results {
     }
 
     /// The next GetQueryResults page, rows read another way dropped.
-    async fn next_page(&mut self) -> Result<Vec<ResultRow>> {
+    async fn next_page(&mut self) -> Result<RowBatch> {
         let Some(token) = self.token.take() else {
             self.finished = true;
-            return Ok(Vec::new());
+            return Ok(RowBatch::new());
         };
         let skip = match &self.source {
             Source::Pages { skip } => *skip,
@@ -467,13 +449,13 @@ impl Results {
         self.source = Source::Pages {
             skip: skip - dropped,
         };
-        let mut rows: Vec<ResultRow> = page.rows.into_iter().skip(dropped as usize).collect();
+        let mut rows = RowBatch::from_rows(page.rows.iter().skip(dropped as usize));
         self.take_page_rows(&mut rows);
         Ok(rows)
     }
 
     /// Applies `max_rows` to a page's rows and notes the last page.
-    fn take_page_rows(&mut self, rows: &mut Vec<ResultRow>) {
+    fn take_page_rows(&mut self, rows: &mut RowBatch) {
         if let Some(left) = self.left.as_mut() {
             if rows.len() as u64 >= *left {
                 let more = rows.len() as u64 > *left || self.token.is_some();
@@ -539,26 +521,24 @@ fn is_denied(err: &crate::error::Error) -> bool {
 }
 
 /// Rows returned at once from the file.
-const FILE_BATCH_ROWS: usize = 4096;
+const FILE_BATCH_ROWS: u64 = 4096;
 
 /// Reads one more chunk of the file into `pending`; the end of the file
 /// sets `eof`.
 async fn fill(
     reader: &mut ObjectReader,
     csv: &mut CsvReader,
-    pending: &mut std::collections::VecDeque<ResultRow>,
+    pending: &mut RowBatch,
     eof: &mut bool,
 ) -> Result<()> {
-    let mut rows = Vec::new();
     match reader.next_chunk().await? {
-        Some(chunk) => csv.feed(&chunk, &mut rows),
+        Some(chunk) => csv.feed(&chunk, pending),
         None => {
             *eof = true;
-            csv.finish(&mut rows)
+            csv.finish(pending)
                 .map_err(|e| bad_file(reader.bucket_name(), reader.key(), e))?;
         }
     }
-    pending.extend(rows);
     Ok(())
 }
 
@@ -747,10 +727,10 @@ mod tests {
         }
     }
 
-    async fn all_rows(results: &mut Results) -> Vec<ResultRow> {
+    async fn all_rows(results: &mut Results) -> Vec<crate::model::athena::ResultRow> {
         let mut rows = Vec::new();
         while let Some(page) = results.next_rows().await.unwrap() {
-            rows.extend(page);
+            rows.extend(page.to_rows());
         }
         rows
     }
