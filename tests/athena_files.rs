@@ -459,3 +459,14 @@ fn via_file_reads_as_text_when_getqueryresults_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn a_client_side_encrypted_result_is_read_through_pages() {
+    let lab = lab_with(json!([hard_result(1500)]));
+    lab.call("/_lab/athena", Some(&json!({"encryption": "CSE_KMS"})));
+    let run = query(&lab, &["SELECT * FROM t", "--output", "json"]);
+    assert_eq!(rows_of(&run).len(), 1500);
+    assert_eq!(run.json()["stats"]["read_via"], "results");
+    assert_eq!(count(&lab, "S3:GetObject"), 0, "its bytes are not CSV");
+    assert_eq!(count(&lab, "AmazonAthena:GetQueryResults"), 2);
+}
