@@ -158,6 +158,7 @@ fn every_group_and_slot_with_too_few_rows_is_a_gap_silent_slots_included() {
     .map(|(s, h)| (s.to_string(), format!("2024-01-01T{h:02}:00:00Z"), 0))
     .collect();
     assert_eq!(pairs, expected);
+    assert_eq!(doc["gaps"][0]["values"], json!(["AAPL"]));
     assert_eq!(doc["command"], "gaps");
     assert_eq!(doc["mode"], "rows");
     assert_eq!(

@@ -479,6 +479,7 @@ impl RowsFound {
                         )
                     })
                     .collect(),
+                values: gap.group.clone(),
                 slot: slot_rfc3339(gap.slot),
                 rows: gap.rows,
                 partition: *partition,
@@ -516,6 +517,8 @@ impl RowsFound {
 struct GapJson {
     /// `--group-by` column → value (null for NULL).
     group: serde_json::Map<String, serde_json::Value>,
+    /// The same values as a list, in `--group-by` order.
+    values: Vec<Option<String>>,
     slot: String,
     rows: u64,
     /// Whether the slot has a partition (null: no time partition keys).
