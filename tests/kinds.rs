@@ -199,6 +199,19 @@ async fn a_projected_table_warns_that_athena_ignores_its_partitions() {
     // It still did its job for the engines that read catalog partitions.
     assert_eq!(doc["created"], 1, "{doc}");
     assert_eq!(moto.partitions(&db, &table).await.len(), 1);
+    // The scheduled Lambda says it too, in its summary.
+    let sdk = crate::lambda::sdk().await;
+    let summary = partitioner_lambda::handle(
+        &serde_json::json!({"database": db, "table": table}),
+        &sdk,
+        4,
+    )
+    .await
+    .unwrap();
+    assert!(
+        summary.tables[0].warnings[0].contains("Athena ignores its catalog partitions"),
+        "{summary:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

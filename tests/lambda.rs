@@ -9,7 +9,7 @@ use crate::harness::{endpoint, hourly_keys, Moto, REGION};
 use crate::partitioner::date_back;
 
 /// The configuration a function would load, pointed at moto.
-async fn sdk() -> SdkConfig {
+pub(crate) async fn sdk() -> SdkConfig {
     let creds = aws_sdk_glue::config::Credentials::new("testing", "testing", None, None, "test");
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(glutil::aws::https_client())

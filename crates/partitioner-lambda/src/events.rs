@@ -77,6 +77,10 @@ pub struct TableEventSummary {
     pub skipped: BTreeMap<&'static str, u64>,
     /// Partitions that could not be created.
     pub failed: Vec<Failure>,
+    /// Partitions registered on a table with Athena partition projection
+    /// (Athena ignores them): said once per table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What an invocation of the event path did.
@@ -251,6 +255,11 @@ async fn create_new(
         known: events.known,
         new_partitions: events.new.len() as u64,
         skipped: events.skipped.clone(),
+        warnings: table
+            .projected
+            .then(|| glutil::model::kind::projection_warning(&table.qualified_name()))
+            .into_iter()
+            .collect(),
         ..TableEventSummary::default()
     };
     if events.new.is_empty() {

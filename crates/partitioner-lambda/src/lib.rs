@@ -107,6 +107,11 @@ pub struct TableSummary {
     pub failed: Vec<Failure>,
     /// Why the table could not be partitioned at all, if it could not.
     pub error: Option<String>,
+    /// What the run did that may not be what was meant: partitions
+    /// registered on a table with Athena partition projection (Athena
+    /// ignores them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The handler's answer.
@@ -303,6 +308,12 @@ async fn partition_one(
             .apply(&aws.catalog(), concurrency, &NoProgress)
             .await
     };
+    let warnings = snapshot
+        .table
+        .projected
+        .then(|| glutil::model::kind::projection_warning(&snapshot.table.qualified_name()))
+        .into_iter()
+        .collect();
     Ok(TableSummary {
         database: snapshot.table.database,
         table: snapshot.table.name,
@@ -315,6 +326,7 @@ async fn partition_one(
         conflicts: snapshot.discovery.conflicts.len() as u64,
         failed: outcome.failed,
         error: None,
+        warnings,
     })
 }
 
