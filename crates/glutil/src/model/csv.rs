@@ -102,12 +102,7 @@ impl CsvReader {
                         self.text.push(b'"');
                         self.state = State::Quoted;
                     }
-                    b',' => self.end_field(),
-                    b'\n' => self.end_row(out),
-                    b'\r' => {
-                        self.end_row(out);
-                        self.state = State::AfterCr;
-                    }
+                    _ if self.separator(byte, out) => {}
                     other => {
                         self.text.extend_from_slice(&[b'"', other]);
                         self.state = State::Quoted;
@@ -121,27 +116,18 @@ impl CsvReader {
                             self.quoted = true;
                             self.state = State::Quoted;
                         }
-                        b',' => self.end_field(),
-                        b'\n' => self.end_row(out),
-                        b'\r' => {
-                            self.end_row(out);
-                            self.state = State::AfterCr;
-                        }
+                        _ if self.separator(byte, out) => {}
                         other => {
                             self.text.push(other);
                             self.state = State::Unquoted;
                         }
                     }
                 }
-                State::Unquoted => match byte {
-                    b',' => self.end_field(),
-                    b'\n' => self.end_row(out),
-                    b'\r' => {
-                        self.end_row(out);
-                        self.state = State::AfterCr;
+                State::Unquoted => {
+                    if !self.separator(byte, out) {
+                        self.text.push(byte);
                     }
-                    other => self.text.push(other),
-                },
+                }
             }
             i += 1;
         }
@@ -162,6 +148,21 @@ impl CsvReader {
                 Ok(())
             }
         }
+    }
+
+    /// Ends the field at a `,`, the row at a line break (a `\n` may follow
+    /// a `\r`); false for any other byte.
+    fn separator(&mut self, byte: u8, out: &mut RowBatch) -> bool {
+        match byte {
+            b',' => self.end_field(),
+            b'\n' => self.end_row(out),
+            b'\r' => {
+                self.end_row(out);
+                self.state = State::AfterCr;
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn end_field(&mut self) {
