@@ -106,12 +106,8 @@ fn window(
 async fn row_table(session: &Session, id: &TableArgs) -> anyhow::Result<(Table, bool)> {
     let image = session
         .catalog
-        .table_definition(&id.database, &id.table)
-        .await?
-        .ok_or_else(|| glutil::Error::TableNotFound {
-            database: id.database.clone(),
-            table: id.table.clone(),
-        })?;
+        .existing_table(&id.database, &id.table)
+        .await?;
     let bare = Table {
         database: id.database.clone(),
         name: image.name.clone(),

@@ -382,20 +382,13 @@ impl Command for Describe {
     async fn run(self) -> anyhow::Result<u8> {
         let session = Session::start(&self.aws, &self.run).await?;
         let (db, name) = (&self.table.database, &self.table.table);
-        let image = session
-            .catalog
-            .table_definition(db, name)
-            .await?
-            .ok_or_else(|| glutil::Error::TableNotFound {
-                database: db.clone(),
-                table: name.clone(),
-            })?;
+        let image = session.catalog.existing_table(db, name).await?;
         let kind = TableKind::of(&image);
         let hive = matches!(kind, TableKind::Hive { .. })
             && image.partition_keys.as_ref().is_some_and(|k| !k.is_empty());
         let (mut partitions, mut first, mut last, mut layout) = (None, None, None, None);
         if hive {
-            let table = session.catalog.table(db, name).await?;
+            let table = glutil::aws::glue::usable_table(db, image.clone())?;
             let mut stored = session.catalog.all_stored(&table).await?;
             stored.sort_by(|a, b| a.values.cmp(&b.values));
             partitions = Some(stored.len());

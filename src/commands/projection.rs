@@ -232,16 +232,8 @@ impl Job for Projection {
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Plan> {
         let (database, name) = (&self.table.database, &self.table.table);
-        let table = session.catalog.table(database, name).await?;
+        let (table, read) = session.catalog.table_and_image(database, name).await?;
         table.check_partitioned()?;
-        let read = session
-            .catalog
-            .table_definition(database, name)
-            .await?
-            .ok_or_else(|| glutil::Error::TableNotFound {
-                database: database.clone(),
-                table: name.clone(),
-            })?;
         let projection = match self.disable {
             true => None,
             false => Some(self.infer(session, &table).await?),

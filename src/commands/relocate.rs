@@ -129,15 +129,7 @@ impl Job for OnTable<'_, Relocate> {
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Plan> {
         let (db, name) = (&self.table.database, &self.table.table);
-        let table = session.catalog.table(db, name).await?;
-        let image = session
-            .catalog
-            .table_definition(db, name)
-            .await?
-            .ok_or_else(|| glutil::Error::TableNotFound {
-                database: db.clone(),
-                table: name.clone(),
-            })?;
+        let (table, image) = session.catalog.table_and_image(db, name).await?;
         let partitions = session
             .catalog
             .all_partitions(&table, Detail::Whole)

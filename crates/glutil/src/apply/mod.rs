@@ -136,13 +136,7 @@ pub async fn update_table_checked(
         Err(Error::TableChanged { .. }) => {}
         Err(other) => return Err(other),
     }
-    let fresh = catalog
-        .table_definition(database, &read.name)
-        .await?
-        .ok_or_else(|| Error::TableNotFound {
-            database: database.to_string(),
-            table: read.name.clone(),
-        })?;
+    let fresh = catalog.existing_table(database, &read.name).await?;
     let changed = read.changed_fields(&fresh);
     let Some(again) = replan(&fresh)? else {
         return Ok(TableUpdate {

@@ -139,14 +139,25 @@ impl Catalog {
     /// Reads a table and checks that its location is in S3. Tells an
     /// unknown database from an unknown table.
     pub async fn table(&self, database: &str, name: &str) -> Result<Table> {
-        let table = self
-            .table_definition(database, name)
+        usable_table(database, self.existing_table(database, name).await?)
+    }
+
+    /// A table as the partition commands use it and exactly as Glue holds
+    /// it, from one GetTable.
+    pub async fn table_and_image(&self, database: &str, name: &str) -> Result<(Table, TableImage)> {
+        let image = self.existing_table(database, name).await?;
+        Ok((usable_table(database, image.clone())?, image))
+    }
+
+    /// A table exactly as Glue holds it; an unknown table (or database)
+    /// is an error.
+    pub async fn existing_table(&self, database: &str, name: &str) -> Result<TableImage> {
+        self.table_definition(database, name)
             .await?
             .ok_or_else(|| Error::TableNotFound {
                 database: database.to_string(),
                 table: name.to_string(),
-            })?;
-        usable_table(database, table)
+            })
     }
 
     async fn not_found(&self, database: &str, name: &str) -> Error {
