@@ -109,6 +109,25 @@ struct Skipped {
     view: bool,
 }
 
+/// Fails, naming the first of `names` that is not among the database's
+/// tables (`listed`): for commands that take the named tables together.
+pub fn check_named<'a>(
+    database: &str,
+    names: &[String],
+    listed: impl Iterator<Item = &'a str> + Clone,
+) -> Result<(), glutil::Error> {
+    match names
+        .iter()
+        .find(|n| !listed.clone().any(|t| t == n.as_str()))
+    {
+        Some(missing) => Err(glutil::Error::TableNotFound {
+            database: database.to_string(),
+            table: missing.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Resolves names and patterns against the catalog. An unknown database,
 /// or a pattern that matches nothing, is bad usage (exit 2); a named table
 /// that does not exist fails on its own, like any table.

@@ -354,6 +354,23 @@ pub fn count_rows(counts: &[(&'static str, u64)]) -> Vec<Row> {
         .collect()
 }
 
+/// The counts of a delete: what was planned (`planned`), then, unless it
+/// was a dry run, `deleted`, `already_gone` and `failed`.
+pub fn delete_counts(
+    mut planned: Vec<(&'static str, u64)>,
+    outcome: &glutil::model::outcome::Outcome,
+    dry_run: bool,
+) -> Vec<(&'static str, u64)> {
+    if !dry_run {
+        planned.extend([
+            ("deleted", outcome.applied),
+            ("already_gone", outcome.already_done),
+            ("failed", outcome.failed.len() as u64),
+        ]);
+    }
+    planned
+}
+
 /// The rows every write summary ends with: failures, the error that
 /// stopped the writes (if one did), and what was left unsent.
 pub fn outcome_rows(

@@ -19,7 +19,7 @@ use crate::args::{AwsArgs, RunArgs, TableArgs, TablesArgs, TablesWriteArgs, Writ
 use crate::driver::{self, Job, OnTable, Options};
 use crate::many;
 use crate::output::{
-    count_rows, failure_lines, stop_rows, values_text, Report, Run, TableHead, Text,
+    count_rows, delete_counts, failure_lines, stop_rows, values_text, Report, Run, TableHead, Text,
 };
 use crate::session::Session;
 use crate::{Command, EXIT_FOUND, EXIT_OK};
@@ -240,12 +240,7 @@ async fn choose(
         ),
     };
     let presence = data_presence(aws, &snapshot, concurrency, progress).await?;
-    let audit = Audit {
-        partitions: snapshot.partitions,
-        discovery: snapshot.discovery,
-        has_data: presence.has_data,
-        missing_buckets: presence.missing_buckets,
-    };
+    let audit = Audit::new(snapshot.partitions, snapshot.discovery, presence);
     let findings = match selection {
         Selection::Missing => audit.missing(),
         _ => audit.bad(),
@@ -419,18 +414,11 @@ impl Job for Delete {
 
     fn counts(&self, plan: &Chosen, run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
         let outcome = &run.outcome;
-        let mut counts = vec![
+        let planned = vec![
             ("examined", plan.examined),
             ("to_delete", plan.findings.len() as u64),
         ];
-        if !run.dry_run {
-            counts.extend([
-                ("deleted", outcome.applied),
-                ("already_gone", outcome.already_done),
-                ("failed", outcome.failed.len() as u64),
-            ]);
-        }
-        counts
+        delete_counts(planned, outcome, run.dry_run)
     }
 
     fn report(&self, plan: &Chosen, run: &Run<Outcome>) -> std::io::Result<Report> {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::args::{catalog_name, WriteArgs};
 use crate::driver::{self, Job, Options};
-use crate::output::{count_rows, failure_lines, stop_rows, Report, Run, Text};
+use crate::output::{count_rows, delete_counts, failure_lines, stop_rows, Report, Run, Text};
 use crate::session::Session;
 use crate::Command;
 
@@ -88,17 +88,11 @@ impl Job for DropTable {
 
     async fn plan(&self, session: &Session) -> anyhow::Result<Plan> {
         let tables = session.catalog.tables(&self.database).await?;
-        if let Some(missing) = self
-            .names
-            .iter()
-            .find(|n| !tables.iter().any(|t| &t.name == *n))
-        {
-            return Err(glutil::Error::TableNotFound {
-                database: self.database.clone(),
-                table: missing.clone(),
-            }
-            .into());
-        }
+        crate::many::check_named(
+            &self.database,
+            &self.names,
+            tables.iter().map(|t| t.name.as_str()),
+        )?;
         let names = tables
             .into_iter()
             .map(|t| t.name)
@@ -154,15 +148,8 @@ impl Job for DropTable {
             .map(|t| format!("{verb} table {t}"))
             .collect();
         always.extend(failure_lines(&outcome.failed));
-        let mut counts = vec![("to_delete", plan.names.len() as u64)];
-        if !run.dry_run {
-            counts.extend([
-                ("deleted", outcome.applied),
-                ("already_gone", outcome.already_done),
-                ("failed", outcome.failed.len() as u64),
-            ]);
-        }
-        let mut rows = count_rows(&counts);
+        let planned = vec![("to_delete", plan.names.len() as u64)];
+        let mut rows = count_rows(&delete_counts(planned, outcome, run.dry_run));
         rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
         let text = || Text {
             always,

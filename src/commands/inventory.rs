@@ -174,17 +174,11 @@ impl Command for Tables {
     async fn run(self) -> anyhow::Result<u8> {
         let session = Session::start(&self.aws, &self.run).await?;
         let images = session.catalog.table_images(&self.database).await?;
-        if let Some(missing) = self
-            .names
-            .iter()
-            .find(|n| !images.iter().any(|t| &t.name == *n))
-        {
-            return Err(glutil::Error::TableNotFound {
-                database: self.database.clone(),
-                table: missing.clone(),
-            }
-            .into());
-        }
+        crate::many::check_named(
+            &self.database,
+            &self.names,
+            images.iter().map(|t| t.name.as_str()),
+        )?;
         let picked: Vec<TableImage> = images
             .into_iter()
             .filter(|t| self.picked(&t.name))
@@ -368,12 +362,7 @@ impl Describe {
         let (db, name) = (&self.table.database, &self.table.table);
         let snapshot = read_locations(aws, db, name, concurrency, progress).await?;
         let presence = data_presence(aws, &snapshot, concurrency, progress).await?;
-        let audit = Audit {
-            partitions: snapshot.partitions,
-            discovery: snapshot.discovery,
-            has_data: presence.has_data,
-            missing_buckets: presence.missing_buckets,
-        };
+        let audit = Audit::new(snapshot.partitions, snapshot.discovery, presence);
         Ok((audit.missing().len(), audit.bad().len()))
     }
 }

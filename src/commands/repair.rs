@@ -18,7 +18,8 @@ use crate::args::{TablesWriteArgs, WriteArgs};
 use crate::driver::{self, Job, OnTable, Options};
 use crate::many;
 use crate::output::{
-    count_rows, failure_lines, stop_rows, values_text, Report, Row, Run, TableHead, Text,
+    count_rows, delete_counts, failure_lines, stop_rows, values_text, Report, Row, Run, TableHead,
+    Text,
 };
 use crate::session::Session;
 use crate::Command;
@@ -456,18 +457,11 @@ impl Job for DeleteBadTables {
             })
             .collect();
         always.extend(failure_lines(&outcome.failed));
-        let mut counts = vec![
+        let planned = vec![
             ("examined", plan.tables.len() as u64),
             ("to_delete", plan.junk.len() as u64),
         ];
-        if !run.dry_run {
-            counts.extend([
-                ("deleted", outcome.applied),
-                ("already_gone", outcome.already_done),
-                ("failed", outcome.failed.len() as u64),
-            ]);
-        }
-        let mut rows = count_rows(&counts);
+        let mut rows = count_rows(&delete_counts(planned, outcome, run.dry_run));
         rows.extend(stop_rows(outcome.not_attempted, outcome.stopped.as_ref()));
         let text = || Text {
             always,

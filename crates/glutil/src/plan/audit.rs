@@ -80,6 +80,23 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// The audit of a table's catalog partitions and its walk, with what
+    /// [`data_presence`] found for the locations beyond the walk.
+    ///
+    /// [`data_presence`]: crate::read::snapshot::data_presence
+    pub fn new(
+        partitions: Vec<StoredPartition>,
+        discovery: Discovery,
+        presence: crate::read::snapshot::DataPresence,
+    ) -> Self {
+        Self {
+            partitions,
+            discovery,
+            has_data: presence.has_data,
+            missing_buckets: presence.missing_buckets,
+        }
+    }
+
     /// Partitions whose own location holds no data.
     pub fn missing(&self) -> Vec<Finding> {
         let seen = self.discovery.with_data();
