@@ -4,7 +4,7 @@
 use glutil::aws::Detail;
 use glutil::backup::Entries;
 use glutil::model::partition::stored_s3_location;
-use glutil::model::{S3Location, Table};
+use glutil::model::{PartitionImage, S3Location, Table};
 use glutil::plan::gaps::{
     find_gaps, parse_bound, slot_rfc3339, slot_text, Every, FolderStyle, Gaps, Slot, TimeKeys,
 };
@@ -197,46 +197,51 @@ impl GapsArgs {
         };
         Ok((read(&self.since, "since")?, read(&self.until, "until")?))
     }
+}
 
-    /// The missing slots' values and folders, in the style of the
-    /// partitions under the table's location.
-    fn missing_folders(
-        &self,
-        table: &Table,
-        keys: &TimeKeys,
-        gaps: &Gaps,
-        samples: &[(&[String], S3Location)],
-    ) -> (Vec<Missing>, FolderStyle) {
-        let names: Vec<String> = table
-            .partition_keys
-            .iter()
-            .map(|k| k.name.clone())
-            .collect();
-        let style = FolderStyle::learn(
-            &table.location,
-            &names,
-            samples.iter().map(|(v, l)| (*v, l)),
-        );
-        let missing = gaps
-            .missing
-            .iter()
-            .map(|&at| {
-                let mut values = self.prefix.clone();
-                values.resize(names.len(), String::new());
-                for (i, value) in keys.values(at) {
-                    values[i] = value;
-                }
-                Missing {
-                    slot: slot_rfc3339(at),
-                    location: style.folder(&names, &values),
-                    values,
-                    has_data: false,
-                    at,
-                }
-            })
-            .collect();
-        (missing, style)
-    }
+/// Where the partitions of `slots` would be: each slot's values (the
+/// `prefix` ones, then the time keys') and folder, in the style of the
+/// partitions of `branch` under the table's location whose values name a
+/// time (the style, returned too, says where it came from).
+pub(crate) fn slot_folders(
+    table: &Table,
+    prefix: &[String],
+    keys: &TimeKeys,
+    every: Every,
+    branch: &[&PartitionImage],
+    slots: &[Slot],
+) -> (Vec<(Vec<String>, S3Location)>, FolderStyle) {
+    let names: Vec<String> = table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.clone())
+        .collect();
+    let samples: Vec<(&[String], S3Location)> = branch
+        .iter()
+        .filter_map(|p| {
+            let location = stored_s3_location(p.location())?;
+            keys.slot(&p.values, every)?;
+            Some((p.values.as_slice(), location))
+        })
+        .collect();
+    let style = FolderStyle::learn(
+        &table.location,
+        &names,
+        samples.iter().map(|(v, l)| (*v, l)),
+    );
+    let folders = slots
+        .iter()
+        .map(|&slot| {
+            let mut values = prefix.to_vec();
+            values.resize(names.len(), String::new());
+            for (i, value) in keys.values(slot) {
+                values[i] = value;
+            }
+            let location = style.folder(&names, &values);
+            (values, location)
+        })
+        .collect();
+    (folders, style)
 }
 
 impl Job for OnTable<'_, GapsArgs> {
@@ -292,15 +297,20 @@ impl Job for OnTable<'_, GapsArgs> {
         };
         let (since, until) = self.bounds(every)?;
         let gaps = find_gaps(&keys, every, &values, since, until)?;
-        let samples: Vec<(&[String], S3Location)> = branch
+        let (folders, style) =
+            slot_folders(&table, &self.prefix, &keys, every, &branch, &gaps.missing);
+        let mut missing: Vec<Missing> = gaps
+            .missing
             .iter()
-            .filter_map(|p| {
-                let location = stored_s3_location(p.location())?;
-                keys.slot(&p.values, every)?;
-                Some((p.values.as_slice(), location))
+            .zip(folders)
+            .map(|(&at, (values, location))| Missing {
+                slot: slot_rfc3339(at),
+                location,
+                values,
+                has_data: false,
+                at,
             })
             .collect();
-        let (mut missing, style) = self.missing_folders(&table, &keys, &gaps, &samples);
         let folders: Vec<S3Location> = missing.iter().map(|m| m.location.clone()).collect();
         let data = folders_with_data_by_parent(
             &session.aws,

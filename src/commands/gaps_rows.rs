@@ -7,15 +7,14 @@ use std::collections::BTreeSet;
 use glutil::aws::glue::usable_table;
 use glutil::aws::Detail;
 use glutil::model::athena::{estimated_cost_usd, QueryStatus};
-use glutil::model::partition::stored_s3_location;
 use glutil::model::{PartitionImage, S3Location, Table};
-use glutil::plan::gaps::{find_gaps, slot_rfc3339, slot_text, Every, FolderStyle, Slot, TimeKeys};
+use glutil::plan::gaps::{find_gaps, slot_rfc3339, slot_text, Every, Slot, TimeKeys};
 use glutil::plan::row_gaps::{column_type, find_row_gaps, partition_filter, RowCount, RowGaps};
 use glutil::progress::Progress;
 use glutil::read::snapshot::folders_with_data_by_parent;
 
 use crate::args::TableArgs;
-use crate::commands::gaps::{shell_word, EveryArg, GapsArgs};
+use crate::commands::gaps::{shell_word, slot_folders, EveryArg, GapsArgs};
 use crate::commands::params::Planned;
 use crate::commands::query::{cost_line, run_and_read};
 use crate::output::{Report, Row, Run, Text};
@@ -250,20 +249,6 @@ async fn slot_partitions(
         .iter()
         .filter_map(|p| keys.slot(&p.values, count.every))
         .collect();
-    let names: Vec<String> = table
-        .partition_keys
-        .iter()
-        .map(|k| k.name.clone())
-        .collect();
-    let samples: Vec<(&[String], S3Location)> = branch
-        .iter()
-        .filter_map(|p| Some((p.values.as_slice(), stored_s3_location(p.location())?)))
-        .collect();
-    let style = FolderStyle::learn(
-        &table.location,
-        &names,
-        samples.iter().map(|(v, l)| (*v, l)),
-    );
     let unheld: Vec<Slot> = found
         .gaps
         .iter()
@@ -272,17 +257,8 @@ async fn slot_partitions(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let folders: Vec<S3Location> = unheld
-        .iter()
-        .map(|&slot| {
-            let mut values = args.prefix.clone();
-            values.resize(names.len(), String::new());
-            for (i, value) in keys.values(slot) {
-                values[i] = value;
-            }
-            style.folder(&names, &values)
-        })
-        .collect();
+    let (folders, _) = slot_folders(table, &args.prefix, keys, count.every, branch, &unheld);
+    let folders: Vec<S3Location> = folders.into_iter().map(|(_, folder)| folder).collect();
     let data = folders_with_data_by_parent(
         &session.aws,
         &folders,
