@@ -354,36 +354,30 @@ impl Catalog {
             .total_segments(total)
             .build()
             .expect("segment fields are set");
-        // Page by page with the token kept here, not through the SDK's
-        // paginator, which ends at the first error: a page that failed
-        // every attempt is asked again with the same token.
-        let mut token: Option<String> = None;
-        let mut partitions = Vec::new();
-        loop {
-            let page = self
-                .send(|| {
+        let page = |token: Option<String>| {
+            let segment = segment.clone();
+            async move {
+                self.send(|| {
                     self.get_partitions(table, detail)
                         .segment(segment.clone())
                         .set_next_token(token.clone())
                         .send()
                 })
                 .await
-                .map_err(|f| Error::glue("GetPartitions", table.qualified(), f))?;
-            // Each page becomes model data at once: the SDK's structs (and
-            // the page's body) are not kept.
+                .map_err(|f| Error::glue("GetPartitions", table.qualified(), f))
+            }
+        };
+        // Each page becomes model data at once: the SDK's structs (and the
+        // page's body) are not kept.
+        every_page(page, |page, partitions: &mut Vec<T>| {
             partitions.extend(
                 page.partitions()
                     .iter()
                     .map(|p| T::from_partition(p, detail)),
             );
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                return Ok(partitions);
-            }
-        }
+            page.next_token().map(str::to_string)
+        })
+        .await
     }
 
     /// Every table of a database with its S3 location (if it has one).
@@ -394,69 +388,57 @@ impl Catalog {
 
     /// Every table of a database as Glue holds it, sorted by name.
     pub async fn table_images(&self, database: &str) -> Result<Vec<TableImage>> {
-        let mut token: Option<String> = None;
-        let mut tables = Vec::new();
-        loop {
-            let page = self
-                .send(|| {
-                    self.glue
-                        .get_tables()
-                        .set_catalog_id(self.catalog_id.clone())
-                        .database_name(database)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|failure| {
-                    if is_entity_not_found(&failure) {
-                        Error::DatabaseNotFound {
-                            database: database.to_string(),
-                        }
-                    } else {
-                        Error::glue("GetTables", database, failure)
+        let page = |token: Option<String>| async move {
+            self.send(|| {
+                self.glue
+                    .get_tables()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(database)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await
+            .map_err(|failure| {
+                if is_entity_not_found(&failure) {
+                    Error::DatabaseNotFound {
+                        database: database.to_string(),
                     }
-                })?;
+                } else {
+                    Error::glue("GetTables", database, failure)
+                }
+            })
+        };
+        let mut tables = every_page(page, |page, tables: &mut Vec<TableImage>| {
             tables.extend(page.table_list().iter().map(TableImage::from));
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+            page.next_token().map(str::to_string)
+        })
+        .await?;
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(tables)
     }
 
     /// Every database of the catalog, sorted by name.
     pub async fn databases(&self) -> Result<Vec<DatabaseInfo>> {
-        let mut token: Option<String> = None;
-        let mut databases = Vec::new();
-        loop {
-            let page = self
-                .send(|| {
-                    self.glue
-                        .get_databases()
-                        .set_catalog_id(self.catalog_id.clone())
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|failure| Error::glue("GetDatabases", "the catalog", failure))?;
+        let page = |token: Option<String>| async move {
+            self.send(|| {
+                self.glue
+                    .get_databases()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await
+            .map_err(|failure| Error::glue("GetDatabases", "the catalog", failure))
+        };
+        let mut databases = every_page(page, |page, databases: &mut Vec<DatabaseInfo>| {
             databases.extend(page.database_list().iter().map(|d| DatabaseInfo {
                 name: d.name().to_string(),
                 location_uri: d.location_uri().map(str::to_string),
                 description: d.description().map(str::to_string),
             }));
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+            page.next_token().map(str::to_string)
+        })
+        .await?;
         databases.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(databases)
     }
@@ -493,6 +475,29 @@ impl Catalog {
 
 /// A table from its definition, checked for what the partition commands
 /// need: a storage descriptor with an S3 location.
+/// Every item of a listing, page after page: `page` sends the request for
+/// a token, `take` moves its items into the list and gives the next token.
+/// The token is kept here, not in the SDK's paginator (which ends at the
+/// first error), so a page that failed every attempt is asked again with
+/// the same token.
+async fn every_page<O, T, Fut>(
+    page: impl Fn(Option<String>) -> Fut,
+    mut take: impl FnMut(O, &mut Vec<T>) -> Option<String>,
+) -> Result<Vec<T>>
+where
+    Fut: std::future::Future<Output = Result<O>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let output = page(token.take()).await?;
+        token = take(output, &mut items).filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// A table as the partition commands use it, from its Glue definition: an
 /// error names why it cannot be (a view, an Iceberg table, no S3
 /// location, ...).
