@@ -116,6 +116,21 @@ fn by_symbol(lab: &Lab, extra: &[&str]) -> Run {
     gaps(lab, &args)
 }
 
+/// `gaps db flat --rows --time-column ts --every day` and `extra`.
+fn flat_by_day(lab: &Lab, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "db",
+        "flat",
+        "--rows",
+        "--time-column",
+        "ts",
+        "--every",
+        "day",
+    ];
+    args.extend(extra);
+    gaps(lab, &args)
+}
+
 fn sent_sql(lab: &Lab) -> Vec<String> {
     lab.call("/_lab/athena/executions", None)
         .as_array()
@@ -293,18 +308,7 @@ fn min_rows_and_year_month_day_hour_keys() {
 #[test]
 fn a_table_without_time_keys_needs_since_and_bad_columns_are_named() {
     let lab = lab();
-    let run = gaps(
-        &lab,
-        &[
-            "db",
-            "flat",
-            "--rows",
-            "--time-column",
-            "ts",
-            "--every",
-            "day",
-        ],
-    );
+    let run = flat_by_day(&lab, &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("needs --since"), "{}", run.stderr);
     let run = gaps(&lab, &["db", "trades", "--rows", "--time-column", "when"]);
@@ -340,16 +344,9 @@ fn a_table_without_time_keys_needs_since_and_bad_columns_are_named() {
             "rows": [["2024-03-01 00:00:00.000", "4"], ["2024-03-03 00:00:00.000", "4"]]}]}),
         ),
     );
-    let run = gaps(
+    let run = flat_by_day(
         &lab,
         &[
-            "db",
-            "flat",
-            "--rows",
-            "--time-column",
-            "ts",
-            "--every",
-            "day",
             "--since",
             "2024-03-01",
             "--until",
