@@ -354,6 +354,18 @@ pub fn count_rows(counts: &[(&'static str, u64)]) -> Vec<Row> {
         .collect()
 }
 
+/// The totals an update's writes add to a run over several tables (none
+/// in a dry run).
+pub fn update_counts(run: &Run<glutil::model::outcome::Outcome>) -> Vec<(&'static str, u64)> {
+    if run.dry_run {
+        return Vec::new();
+    }
+    vec![
+        ("updated", run.outcome.applied),
+        ("failed", run.outcome.failed.len() as u64),
+    ]
+}
+
 /// The counts of a delete: what was planned (`planned`), then, unless it
 /// was a dry run, `deleted`, `already_gone` and `failed`.
 pub fn delete_counts(

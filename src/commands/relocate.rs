@@ -238,12 +238,7 @@ impl Job for OnTable<'_, Relocate> {
             ("to_update", plan.relocation.partitions.len() as u64),
             ("left_alone", plan.relocation.elsewhere.len() as u64),
         ];
-        if !run.dry_run {
-            counts.extend([
-                ("updated", run.outcome.applied),
-                ("failed", run.outcome.failed.len() as u64),
-            ]);
-        }
+        counts.extend(crate::output::update_counts(run));
         counts
     }
 

@@ -18,8 +18,8 @@ use crate::args::{TablesWriteArgs, WriteArgs};
 use crate::driver::{self, Job, OnTable, Options};
 use crate::many;
 use crate::output::{
-    count_rows, delete_counts, failure_lines, stop_rows, values_text, Report, Row, Run, TableHead,
-    Text,
+    count_rows, delete_counts, failure_lines, stop_rows, update_counts, values_text, Report, Row,
+    Run, TableHead, Text,
 };
 use crate::session::Session;
 use crate::Command;
@@ -99,18 +99,6 @@ pub struct TablePlan<P> {
     table: Table,
     examined: u64,
     plan: P,
-}
-
-/// The totals an update's writes add to a run over several tables (none
-/// in a dry run).
-fn update_counts(run: &Run<Outcome>) -> Vec<(&'static str, u64)> {
-    if run.dry_run {
-        return Vec::new();
-    }
-    vec![
-        ("updated", run.outcome.applied),
-        ("failed", run.outcome.failed.len() as u64),
-    ]
 }
 
 /// The backup of partition updates: each partition as it is now.
