@@ -410,8 +410,9 @@ impl ObjectReader {
         self.gets
     }
 
-    /// The next chunk of the object, or `None` at its end.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+    /// The next chunk of the object (the SDK's buffer itself, not a copy),
+    /// or `None` at its end.
+    pub async fn next_chunk(&mut self) -> Result<Option<impl AsRef<[u8]> + use<>>> {
         const RESUMES: u32 = 3;
         loop {
             if self.done {
@@ -426,7 +427,7 @@ impl ObjectReader {
             match body.next().await {
                 Some(Ok(chunk)) => {
                     self.offset += chunk.len() as u64;
-                    return Ok(Some(chunk.to_vec()));
+                    return Ok(Some(chunk));
                 }
                 None => {
                     self.done = true;

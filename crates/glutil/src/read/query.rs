@@ -304,7 +304,7 @@ impl Results {
                 let mut pending = RowBatch::new();
                 let eof = first.is_none();
                 if let Some(chunk) = first {
-                    csv.feed(&chunk, &mut pending);
+                    csv.feed(chunk.as_ref(), &mut pending);
                 }
                 self.source = Source::File {
                     reader: Box::new(reader),
@@ -532,7 +532,7 @@ async fn fill(
     eof: &mut bool,
 ) -> Result<()> {
     match reader.next_chunk().await? {
-        Some(chunk) => csv.feed(&chunk, pending),
+        Some(chunk) => csv.feed(chunk.as_ref(), pending),
         None => {
             *eof = true;
             csv.finish(pending)
